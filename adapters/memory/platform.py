@@ -1,0 +1,81 @@
+"""An in-memory platform that records everything the bot sends.
+
+It implements the engine's ``Platform`` port exactly as a real adapter does, so tests and the
+console run the real dispatch path and can read back what members would have seen.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from bot.errors import DeliveryError
+from bot.ports import PostedCard
+from bot.replies import IdeaCard, Message
+
+
+@dataclass
+class Sent:
+    community_id: str
+    channel_id: str
+    message_id: str
+    message: Message
+
+
+@dataclass
+class MemoryPlatform:
+    posts: list[Sent] = field(default_factory=list)
+    cards: dict[str, IdeaCard] = field(default_factory=dict)
+    card_channels: dict[str, str] = field(default_factory=dict)
+    card_edits: int = 0
+    dms: list[tuple[str, str, Message]] = field(default_factory=list)
+    closed_dms: set[str] = field(default_factory=set)
+    missing_channels: set[str] = field(default_factory=set)
+    #: message id -> emojis the bot added (as it would on a real card)
+    bot_reactions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def _next(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids)}"
+
+    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
+        if channel_id in self.missing_channels:
+            raise DeliveryError(f"channel {channel_id} not found")
+        message_id = self._next("m")
+        thread_id = self._next("t")
+        self.cards[message_id] = card
+        self.card_channels[message_id] = channel_id
+        self.bot_reactions[message_id] = card.vote_emojis
+        self.posts.append(Sent(community_id, channel_id, message_id, Message(text="", card=card)))
+        return PostedCard(channel_id, message_id, thread_id, f"memory://{channel_id}/{thread_id}")
+
+    async def update_card(
+        self, community_id: str, channel_id: str, message_id: str, card: IdeaCard
+    ) -> None:
+        if message_id not in self.cards:
+            raise DeliveryError(f"message {message_id} not found")
+        self.cards[message_id] = card
+        self.card_edits += 1
+
+    async def send(self, community_id: str, channel_id: str, message: Message) -> str:
+        if channel_id in self.missing_channels:
+            raise DeliveryError(f"channel {channel_id} not found")
+        message_id = self._next("m")
+        self.posts.append(Sent(community_id, channel_id, message_id, message))
+        return message_id
+
+    async def notify(self, community_id: str, member_id: str, message: Message) -> None:
+        if member_id in self.closed_dms:
+            raise DeliveryError(f"{member_id} does not accept direct messages")
+        self.dms.append((community_id, member_id, message))
+
+    # -- reading back ------------------------------------------------------------------
+    def dms_to(self, member_id: str) -> list[str]:
+        return [m.text for _, who, m in self.dms if who == member_id]
+
+    def texts(self, channel_id: str | None = None) -> list[str]:
+        return [
+            s.message.text
+            for s in self.posts
+            if channel_id is None or s.channel_id == channel_id
+        ]

@@ -1,0 +1,83 @@
+"""The /cocreate commands: help, settings, audit and export."""
+
+from __future__ import annotations
+
+from bot.commands.spec import Option, Registry
+from bot.context import Context
+from bot.errors import UserError
+from bot.replies import Reply, Table
+from config.community import SettingError, apply_setting, flatten
+
+
+def register(registry: Registry) -> None:
+    @registry.command("cocreate", "help", "What Cocreate can do and how")
+    async def help_(ctx: Context) -> Reply:
+        lines = ["**Cocreate**: propose ideas, vote with reactions, answer prompts, earn points."]
+        for topic, description in registry.topics.items():
+            verbs = [
+                c.verb for c in registry.in_topic(topic) if ctx.is_moderator or not c.moderator
+            ]
+            lines.append(f"/{topic} — {description}: {', '.join(verbs)}")
+        lines.append("Vote on an idea by reacting on its card: " + " ".join(ctx.settings.vote_emojis()))
+        return Reply("\n".join(lines))
+
+    @registry.command("cocreate", "config show", "Show this community's settings", moderator=True)
+    async def config_show(ctx: Context) -> Reply:
+        rows = tuple((key, value) for key, value in flatten(ctx.settings))
+        return Reply("Settings (change one with `/cocreate config set KEY VALUE`)",
+                     table=Table("Settings", ("key", "value"), rows))
+
+    @registry.command(
+        "cocreate",
+        "config set",
+        "Change one setting",
+        Option("key", "The setting", required=True, max_length=80, autocomplete="config_key"),
+        Option("value", "The new value (none to clear)", required=True, max_length=500,
+               greedy=True),
+        moderator=True,
+    )
+    async def config_set(ctx: Context, key: str, value: str) -> Reply:
+        try:
+            updated = apply_setting(ctx.settings, key, value)
+        except SettingError as exc:
+            raise UserError(str(exc)) from None
+        await ctx.services.storage.communities.save_settings(ctx.community_id, updated)
+        await ctx.audit("config.set", key, value)
+        shown = dict(flatten(updated))[key.strip().lower()]
+        return Reply(f"{key} is now {shown}.")
+
+    @registry.command(
+        "cocreate",
+        "setup",
+        "Use this channel for idea cards, announcements and prompts",
+        moderator=True,
+    )
+    async def setup(ctx: Context) -> Reply:
+        updated = ctx.settings.model_copy(
+            update={
+                "ideas_channel": ctx.channel_id,
+                "announcements_channel": ctx.channel_id,
+                "prompts_channel": ctx.channel_id,
+            }
+        )
+        await ctx.services.storage.communities.save_settings(ctx.community_id, updated)
+        await ctx.audit("config.setup", ctx.channel_id)
+        return Reply(
+            "Done: idea cards, announcements and prompts will go to this channel. "
+            "Fine-tune with `/cocreate config set`."
+        )
+
+    @registry.command(
+        "cocreate",
+        "audit",
+        "Recent moderator actions",
+        Option("limit", "How many", "integer", min_value=1, max_value=100),
+        moderator=True,
+    )
+    async def audit(ctx: Context, limit: int = 20) -> Reply:
+        entries = await ctx.services.storage.audit.recent(ctx.community_id, limit)
+        rows = tuple(
+            (e.created_at.strftime("%Y-%m-%d %H:%M"), e.actor_id, e.action, e.target, e.detail)
+            for e in entries
+        )
+        return Reply("Audit log", table=Table("Audit log", ("when", "who", "what", "on", "detail"), rows))

@@ -1,0 +1,220 @@
+"""/points and /leaderboard: balances, history, moderator grants and deductions, rankings.
+
+Grants and deductions go through ``PointsService.adjust`` with an idempotency key built from the
+platform event id, so a replayed command cannot pay twice even if it slipped past the engine's
+event claim. The balance check for a deduction runs inside the engine's transaction, so no other
+change can land between the check and the entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.commands.spec import Option, Registry
+from bot.context import Context
+from bot.errors import UserError
+from bot.models import LedgerEntry
+from bot.replies import Message, Reply, Table
+from bot.services.points import MAX_ADJUSTMENT
+
+PERIODS = ("all", "week", "month")
+PERIOD_LABELS = {"all": "all time", "week": "this week", "month": "this month"}
+HISTORY_LIMIT = 10
+BOARD_SIZE = 10
+
+
+def period_start(now: datetime, timezone: str, period: str) -> datetime | None:
+    """Start of the period in the community's timezone: Monday 00:00 for a week, the 1st for
+    a month, None for all time. Local midnight, so a Sunday-evening entry in Tokyo is last week."""
+    if period == "all":
+        return None
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    if period == "week":
+        first = today - timedelta(days=today.weekday())
+    elif period == "month":
+        first = today.replace(day=1)
+    else:
+        raise ValueError(f"unknown period {period!r}")
+    return datetime.combine(first, time(0), tzinfo=zone)
+
+
+def ranked(rows: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
+    """Competition ranking (1, 2, 2, 4): members with equal points share a rank."""
+    out: list[tuple[int, str, int]] = []
+    for index, (member_id, points) in enumerate(rows):
+        rank = out[-1][0] if out and out[-1][2] == points else index + 1
+        out.append((rank, member_id, points))
+    return out
+
+
+def _what(entry: LedgerEntry) -> str:
+    return entry.reason or entry.rule.replace("_", " ")
+
+
+async def _name(ctx: Context, member_id: str) -> str:
+    return await ctx.services.storage.members.name(ctx.community_id, member_id) or member_id
+
+
+async def _history_table(ctx: Context, member_id: str, title: str) -> Table | None:
+    entries = await ctx.services.storage.ledger.history(ctx.community_id, member_id, HISTORY_LIMIT)
+    if not entries:
+        return None
+    zone = ZoneInfo(ctx.settings.timezone)
+    rows = tuple(
+        (e.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), f"{e.amount:+,}", _what(e))
+        for e in entries
+    )
+    return Table(title, ("When", "Points", "What"), rows)
+
+
+async def _standing(ctx: Context, member_id: str) -> str:
+    ledger = ctx.services.storage.ledger
+    balance = await ledger.balance(ctx.community_id, member_id)
+    rank = await ledger.rank(ctx.community_id, member_id, None)
+    where = f" (#{rank[0]} all-time)" if rank else ""
+    return f"{balance:,} point{'s' * (balance != 1)}{where}"
+
+
+def _dm(ctx: Context, member_id: str, text: str) -> None:
+    community = ctx.community_id
+    delivery = ctx.services.delivery
+
+    async def send() -> None:
+        await delivery.notify(community, [member_id], Message(text=text))
+
+    ctx.later(send)
+
+
+async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
+    """Shared body of grant (amount > 0) and deduct (amount < 0)."""
+    storage = ctx.services.storage
+    community = ctx.community_id
+    name = await _name(ctx, member)
+    if amount < 0:
+        balance = await storage.ledger.balance(community, member)
+        if balance + amount < 0:
+            raise UserError(
+                f"{name} has {balance:,} points, so you can deduct at most {balance:,}; "
+                "a balance cannot go below zero."
+            )
+    paid = await ctx.services.points.adjust(
+        community,
+        member,
+        amount,
+        reason,
+        ctx.actor.member_id,
+        f"manual:{ctx.event_id}",
+        ctx.now,
+        ctx.settings,
+    )
+    if not paid:
+        return Reply("That adjustment was already applied.")
+    verb = "grant" if amount > 0 else "deduct"
+    await ctx.audit(f"points.{verb}", target=f"member:{member}", detail=f"{amount:+,}: {reason}")
+    balance = await storage.ledger.balance(community, member)
+    change = f"+{amount:,}" if amount > 0 else f"-{-amount:,}"
+    _dm(
+        ctx,
+        member,
+        f"A moderator changed your points by {change}: {reason}. You now have {balance:,}.",
+    )
+    return Reply(f"{change} points for {name} ({reason}). New balance: {balance:,}.")
+
+
+def register(registry: Registry) -> None:
+    """Add /points and /leaderboard to the registry."""
+    member_opt = Option("member", "a member (mention or id); yourself if left out", "member")
+    amount_opt = Option(
+        "amount",
+        "how many points",
+        "integer",
+        required=True,
+        min_value=1,
+        max_value=MAX_ADJUSTMENT,
+    )
+    reason_opt = Option(
+        "reason",
+        "why (shown to the member)",
+        "text",
+        required=True,
+        min_length=1,
+        max_length=200,
+        greedy=True,
+    )
+    target_opt = Option("member", "a member (mention or id)", "member", required=True)
+
+    @registry.command(
+        "points", "show", "Your balance, rank and recent points, or a member's", member_opt
+    )
+    async def show(ctx: Context, member: str | None = None) -> Reply:
+        if member and member != ctx.actor.member_id:
+            standing = await _standing(ctx, member)
+            return Reply(f"{await _name(ctx, member)} has {standing}.")
+        me = ctx.actor.member_id
+        table = await _history_table(ctx, me, "Your recent points")
+        text = f"You have {await _standing(ctx, me)}."
+        if table is None:
+            text += " Submit ideas, vote and answer prompts to earn points."
+        return Reply(text, table=table)
+
+    @registry.command(
+        "points", "history", "Recent point entries (moderators: any member's)", member_opt
+    )
+    async def history(ctx: Context, member: str | None = None) -> Reply:
+        target = member or ctx.actor.member_id
+        if target != ctx.actor.member_id:
+            ctx.require_moderator()
+        name = "Your" if target == ctx.actor.member_id else f"{await _name(ctx, target)}'s"
+        table = await _history_table(ctx, target, f"{name} recent points")
+        if table is None:
+            return Reply(f"{name} history is empty so far.")
+        return Reply(table=table)
+
+    @registry.command(
+        "points",
+        "grant",
+        "Give a member points",
+        target_opt,
+        amount_opt,
+        reason_opt,
+        moderator=True,
+    )
+    async def grant(ctx: Context, member: str, amount: int, reason: str) -> Reply:
+        return await _adjust(ctx, member, amount, reason)
+
+    @registry.command(
+        "points",
+        "deduct",
+        "Take points from a member",
+        target_opt,
+        amount_opt,
+        reason_opt,
+        moderator=True,
+    )
+    async def deduct(ctx: Context, member: str, amount: int, reason: str) -> Reply:
+        return await _adjust(ctx, member, -amount, reason)
+
+    @registry.command(
+        "leaderboard",
+        "show",
+        "Top members all-time, this week or this month",
+        Option("period", "all, week or month", "choice", choices=PERIODS),
+    )
+    async def leaderboard(ctx: Context, period: str = "all") -> Reply:
+        ledger = ctx.services.storage.ledger
+        since = period_start(ctx.now, ctx.settings.timezone, period)
+        top = ranked(await ledger.top(ctx.community_id, since, BOARD_SIZE))
+        label = PERIOD_LABELS[period]
+        if not top:
+            return Reply(f"No points earned {label} yet.")
+        names = await ctx.services.storage.members.names(ctx.community_id, [m for _, m, _ in top])
+        rows = tuple((f"#{r}", names.get(m) or m, f"{p:,}") for r, m, p in top)
+        mine = await ledger.rank(ctx.community_id, ctx.actor.member_id, since)
+        if mine is None:
+            own = f"You have no points {label} yet."
+        else:
+            own = f"You are #{mine[0]} with {mine[1]:,} point{'s' * (mine[1] != 1)} {label}."
+        table = Table(f"Leaderboard, {label}", ("Rank", "Member", "Points"), rows)
+        return Reply(own, table=table)

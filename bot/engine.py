@@ -1,0 +1,155 @@
+"""The engine: one entry point for every neutral inbound event.
+
+Each event is handled in one transaction that first claims its platform event id, so a replayed
+or retried delivery changes nothing. Platform I/O (posting cards, DMs) runs after the commit.
+A ``UserError`` rolls everything back and becomes a friendly private reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from bot.context import Context
+from bot.errors import PermissionDenied, UserError
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    InboundEvent,
+    PromptAnswered,
+    ReactionAdded,
+    ReactionRemoved,
+    ThreadMessagePosted,
+)
+from bot.replies import Reply
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+StepFn = Callable[[Context], Awaitable[Reply]]
+
+FAILURE_TEXT = "Sorry, something went wrong on our side and nothing was changed. Please try again."
+STORAGE_TEXT = "Sorry, I could not save that right now, so nothing was changed. Please try again."
+
+
+def community_platform(community_id: str) -> str:
+    return community_id.split(":", 1)[0] if ":" in community_id else "console"
+
+
+class Engine:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def handle(self, event: InboundEvent) -> Reply:
+        kind = type(event).__name__
+        metrics = self.services.metrics
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            reply = await self._dispatch(event)
+            if not reply.ok:
+                outcome = "refused"
+            elif reply.extra.get("ignored"):
+                outcome = "ignored"
+            return reply
+        except UserError as exc:
+            outcome = "refused"
+            return Reply.error(exc.message)
+        except Exception as exc:
+            outcome = "error"
+            metrics.inc("cocreate_errors_total", kind=kind)
+            if type(exc).__name__ == "StorageError":
+                log.error("storage error", extra={"event": kind, "error": str(exc)})
+                return Reply.error(STORAGE_TEXT)
+            log.exception("handler failed", extra={"event": kind})
+            return Reply.error(FAILURE_TEXT)
+        finally:
+            metrics.inc("cocreate_events_handled_total", type=kind, outcome=outcome)
+            metrics.observe(
+                "cocreate_handler_latency_seconds", time.perf_counter() - started, type=kind
+            )
+
+    async def _dispatch(self, event: InboundEvent) -> Reply:
+        if event.actor.is_bot:
+            return Reply.nothing()
+        voting = self.services.voting
+        match event:
+            case CommandInvoked():
+                return await self._command(event)
+            case ReactionAdded():
+                return await self.run(
+                    event.actor, event.event_id, "reaction_added", event.channel_id,
+                    lambda ctx: voting.reaction_added(ctx, event),
+                )
+            case ReactionRemoved():
+                return await self.run(
+                    event.actor, event.event_id, "reaction_removed", event.channel_id,
+                    lambda ctx: voting.reaction_removed(ctx, event),
+                )
+            case PromptAnswered():
+                prompts = self.services.prompts
+                return await self.run(
+                    event.actor, event.event_id, "prompt_answered", "",
+                    lambda ctx: prompts.answer(ctx, event.prompt_id, event.values),
+                )
+            case ThreadMessagePosted():
+                ideas = self.services.ideas
+                return await self.run(
+                    event.actor, event.event_id, "thread_message", event.channel_id,
+                    lambda ctx: ideas.thread_comment(ctx, event.thread_id),
+                )
+        raise TypeError(f"unknown event {event!r}")  # pragma: no cover
+
+    async def _command(self, event: CommandInvoked) -> Reply:
+        command = self.services.registry.get(event.topic, event.verb)
+        if command is None:
+            raise UserError(f"Unknown command /{event.topic} {event.verb}. Try `/cocreate help`.")
+        from bot.commands.spec import coerce_options
+
+        options = coerce_options(command, event.options)
+
+        async def step(ctx: Context) -> Reply:
+            if command.moderator and not ctx.is_moderator:
+                raise PermissionDenied(
+                    f"`/{command.path}` is for moderators (the moderator role or Manage Server)."
+                )
+            return await command.handler(ctx, **options)
+
+        return await self.run(
+            event.actor, event.event_id, f"command:{command.path}", event.channel_id, step
+        )
+
+    async def context(self, actor: Actor, channel_id: str, event_id: str) -> Context:
+        storage = self.services.storage
+        now = self.services.clock.now()
+        await storage.communities.ensure(
+            actor.community_id, community_platform(actor.community_id), now
+        )
+        settings = await storage.communities.settings(actor.community_id)
+        return Context(self.services, actor, channel_id, now, settings, event_id)
+
+    async def run(
+        self, actor: Actor, event_id: str, kind: str, channel_id: str, step: StepFn
+    ) -> Reply:
+        """Claim the event id and run ``step`` in one transaction, then the after-commit work."""
+        storage = self.services.storage
+        async with storage.transaction():
+            ctx = await self.context(actor, channel_id, event_id)
+            if not await storage.events.claim(actor.community_id, event_id, kind, ctx.now):
+                log.info("duplicate event ignored", extra={"event_id": event_id, "kind": kind})
+                return Reply.nothing()
+            if actor.display_name:
+                await storage.members.touch(
+                    actor.community_id, actor.member_id, actor.display_name, ctx.now
+                )
+            reply = await step(ctx)
+        for action in ctx.after_commit:
+            try:
+                await action()
+            except Exception:
+                log.exception("after-commit step failed", extra={"kind": kind})
+        return reply

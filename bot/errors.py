@@ -1,0 +1,24 @@
+"""Errors the engine turns into a friendly, private reply. Anything else is a bug."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input or a refused action: the message is shown to the member as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(UserError):
+    pass
+
+
+class PermissionDenied(UserError):
+    def __init__(self, message: str = "Only moderators can do that.") -> None:
+        super().__init__(message)
+
+
+class DeliveryError(Exception):
+    """A platform could not deliver a message (closed DMs, deleted channel, missing access)."""

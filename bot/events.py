@@ -1,0 +1,103 @@
+"""Neutral inbound events. Adapters translate platform payloads into these at the edge.
+
+Ids are strings everywhere (a Slack ``ts`` is not an integer). Every event carries the
+platform's own event id so that a replayed or retried delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The member who caused an event, with what eligibility rules need to know."""
+
+    community_id: str
+    member_id: str
+    display_name: str = ""
+    roles: frozenset[str] = frozenset()
+    is_admin: bool = False
+    is_bot: bool = False
+    account_created_at: datetime | None = None
+    joined_at: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.member_id
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInvoked:
+    """A slash command (or its console/Slack text form) with typed options already parsed."""
+
+    event_id: str
+    actor: Actor
+    topic: str
+    verb: str
+    options: dict[str, Any] = field(default_factory=dict)
+    channel_id: str = ""
+
+    @property
+    def community_id(self) -> str:
+        return self.actor.community_id
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionAdded:
+    event_id: str
+    actor: Actor
+    channel_id: str
+    message_id: str
+    emoji: str
+
+    @property
+    def community_id(self) -> str:
+        return self.actor.community_id
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionRemoved:
+    event_id: str
+    actor: Actor
+    channel_id: str
+    message_id: str
+    emoji: str
+
+    @property
+    def community_id(self) -> str:
+        return self.actor.community_id
+
+
+@dataclass(frozen=True, slots=True)
+class PromptAnswered:
+    """A button press, select or form submission answering a feedback prompt."""
+
+    event_id: str
+    actor: Actor
+    prompt_id: int
+    values: tuple[str, ...]
+
+    @property
+    def community_id(self) -> str:
+        return self.actor.community_id
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessagePosted:
+    """A member's message in an idea's discussion thread (earns the comment rule)."""
+
+    event_id: str
+    actor: Actor
+    channel_id: str
+    thread_id: str
+    message_id: str
+
+    @property
+    def community_id(self) -> str:
+        return self.actor.community_id
+
+
+InboundEvent = CommandInvoked | ReactionAdded | ReactionRemoved | PromptAnswered | ThreadMessagePosted

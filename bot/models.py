@@ -1,0 +1,174 @@
+"""Domain records shared by services and repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class IdeaStatus(StrEnum):
+    PENDING = "pending"  # waiting in the review queue
+    NEW = "new"
+    UNDER_REVIEW = "under_review"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    SHIPPED = "shipped"
+    DECLINED = "declined"
+    MERGED = "merged"
+    REJECTED = "rejected"  # refused in the review queue
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+#: Statuses that count against the per-member cap on open ideas.
+OPEN_STATUSES = frozenset(
+    {IdeaStatus.PENDING, IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW, IdeaStatus.PLANNED}
+)
+#: Statuses a moderator may set with ``/idea status``.
+SETTABLE_STATUSES = (
+    IdeaStatus.NEW,
+    IdeaStatus.UNDER_REVIEW,
+    IdeaStatus.PLANNED,
+    IdeaStatus.IN_PROGRESS,
+    IdeaStatus.SHIPPED,
+    IdeaStatus.DECLINED,
+)
+#: Statuses whose ideas are gone from the board (no votes, no edits).
+GONE_STATUSES = frozenset(
+    {IdeaStatus.MERGED, IdeaStatus.REJECTED, IdeaStatus.WITHDRAWN, IdeaStatus.PENDING}
+)
+
+
+class CampaignMode(StrEnum):
+    CONTEST = "contest"
+    BOARD = "board"
+    MILESTONE = "milestone"
+    PICK = "pick"
+
+
+class Phase(StrEnum):
+    SCHEDULED = "scheduled"
+    SUBMISSIONS = "submissions"
+    VOTING = "voting"
+    CLOSED = "closed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+@dataclass(slots=True)
+class Campaign:
+    id: int
+    community_id: str
+    name: str
+    brief: str
+    mode: CampaignMode
+    phase: Phase
+    winners: int
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None = None
+
+    @property
+    def always_open(self) -> bool:
+        return self.mode in (CampaignMode.BOARD, CampaignMode.MILESTONE)
+
+    def takes_submissions(self) -> bool:
+        if self.mode == CampaignMode.PICK:
+            return False
+        if self.always_open:
+            return self.phase not in (Phase.CLOSED, Phase.CANCELLED, Phase.PAUSED)
+        return self.phase == Phase.SUBMISSIONS
+
+    def takes_votes(self) -> bool:
+        if self.always_open:
+            return self.phase not in (Phase.CLOSED, Phase.CANCELLED, Phase.PAUSED)
+        return self.phase == Phase.VOTING
+
+
+@dataclass(slots=True)
+class Idea:
+    id: int
+    community_id: str
+    campaign_id: int | None
+    title: str
+    description: str
+    author_id: str
+    author_name: str
+    status: IdeaStatus
+    created_at: datetime
+    updated_at: datetime
+    decline_reason: str = ""
+    merged_into: int | None = None
+    origin_channel: str = ""
+    channel_id: str | None = None
+    message_id: str | None = None
+    thread_id: str | None = None
+    thread_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    idea_id: int
+    voter_id: str
+    value: int
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Vote counts for one idea. ``support`` is what milestones and rankings use."""
+
+    idea_id: int
+    voters: int = 0
+    up: int = 0
+    down: int = 0
+    total: int = 0  # sum of values: net score (updown) or sum of ratings (scale)
+
+    @property
+    def support(self) -> int:
+        return self.up
+
+    @property
+    def average(self) -> float:
+        return self.total / self.voters if self.voters else 0.0
+
+    def describe(self, mode: str) -> str:
+        if mode == "updown":
+            return f"+{self.up} / -{self.down} (score {self.total:+d})"
+        if mode == "scale":
+            return f"{self.average:.1f}/5 from {self.voters} vote{'s' * (self.voters != 1)}"
+        return f"{self.up} vote{'s' * (self.up != 1)}"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    id: int
+    community_id: str
+    member_id: str
+    amount: int
+    rule: str
+    reason: str
+    idem_key: str
+    ref: str
+    actor_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    community_id: str
+    actor_id: str
+    action: str
+    target: str
+    detail: str
+    created_at: datetime
+
+
+def title_key(title: str) -> str:
+    """Duplicate-detection key: case-folded with runs of white space collapsed."""
+    return " ".join(title.split()).casefold()

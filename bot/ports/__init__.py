@@ -1,0 +1,74 @@
+"""The interfaces the engine needs; adapters and storage implement them.
+
+``Platform`` is everything the engine asks of a chat platform. ``Storage`` is the unit of work:
+one repository per aggregate and a transaction that spans them all.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.ports.campaigns import CampaignRepo
+from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
+from bot.ports.ideas import IdeaRepo, VoteRepo
+from bot.ports.ledger import LedgerRepo
+from bot.ports.prompts import PromptRepo
+from bot.ports.rewards import RewardRepo
+from bot.replies import IdeaCard, Message
+
+
+@dataclass(frozen=True, slots=True)
+class PostedCard:
+    channel_id: str
+    message_id: str
+    thread_id: str | None = None
+    thread_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionCount:
+    """One member's vote emoji on a card, as the platform reports it (for recounts)."""
+
+    member_id: str
+    emoji: str
+
+
+class Platform(Protocol):
+    """What the engine asks of a chat platform. Implementations raise ``DeliveryError``."""
+
+    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
+        """Post an idea card, add the vote emojis, open its discussion thread."""
+        ...
+
+    async def update_card(
+        self, community_id: str, channel_id: str, message_id: str, card: IdeaCard
+    ) -> None: ...
+
+    async def send(self, community_id: str, channel_id: str, message: Message) -> str:
+        """Post to a channel; return the new message's id."""
+        ...
+
+    async def notify(self, community_id: str, member_id: str, message: Message) -> None:
+        """Tell one member something privately (a DM)."""
+        ...
+
+
+class Storage(Protocol):
+    communities: CommunityRepo
+    events: EventLog
+    audit: AuditRepo
+    members: MemberRepo
+    campaigns: CampaignRepo
+    ideas: IdeaRepo
+    votes: VoteRepo
+    ledger: LedgerRepo
+    prompts: PromptRepo
+    rewards: RewardRepo
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """All repository calls inside commit together or not at all."""
+        ...
+
+    async def ping(self) -> bool: ...

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.models import AuditEntry
+from config.community import CommunitySettings
+
+
+class CommunityRepo(Protocol):
+    async def ensure(self, community_id: str, platform: str, now: datetime) -> None: ...
+    async def settings(self, community_id: str) -> CommunitySettings: ...
+    async def save_settings(self, community_id: str, settings: CommunitySettings) -> None: ...
+    async def all_ids(self) -> list[str]: ...
+
+
+class EventLog(Protocol):
+    async def claim(self, community_id: str, event_id: str, kind: str, now: datetime) -> bool:
+        """Record an inbound event id; False if it was seen before (a replay)."""
+        ...
+
+
+class AuditRepo(Protocol):
+    async def add(
+        self,
+        community_id: str,
+        actor_id: str,
+        action: str,
+        target: str,
+        detail: str,
+        now: datetime,
+    ) -> None: ...
+    async def recent(self, community_id: str, limit: int = 50) -> list[AuditEntry]: ...
+
+
+class MemberRepo(Protocol):
+    async def touch(self, community_id: str, member_id: str, name: str, now: datetime) -> None: ...
+    async def name(self, community_id: str, member_id: str) -> str: ...
+    async def names(self, community_id: str, member_ids: list[str]) -> dict[str, str]: ...

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from bot.models import Idea, IdeaStatus, Tally, Vote
+
+SortOrder = Literal["top", "new", "trending"]
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaFilter:
+    status: IdeaStatus | None = None
+    campaign_id: int | None = None
+    author_id: str | None = None
+    include_gone: bool = False
+
+
+class IdeaRepo(Protocol):
+    async def add(self, idea: Idea) -> Idea:
+        """Insert; raises ``DuplicateTitle`` when a live idea has the same title key."""
+        ...
+    async def get(self, community_id: str, idea_id: int) -> Idea | None: ...
+    async def by_message(self, community_id: str, message_id: str) -> Idea | None: ...
+    async def by_thread(self, community_id: str, thread_id: str) -> Idea | None: ...
+    async def save(self, idea: Idea) -> None:
+        """Write back title, description, status, reason, merge and card fields."""
+        ...
+    async def set_status(
+        self, community_id: str, idea_id: int, expected: IdeaStatus, new: IdeaStatus, now: datetime
+    ) -> bool:
+        """Conditional transition; True only if the status was ``expected``."""
+        ...
+    async def title_taken(
+        self, community_id: str, campaign_id: int | None, key: str, exclude_id: int | None = None
+    ) -> bool: ...
+    async def count_open_by_author(self, community_id: str, author_id: str) -> int: ...
+    async def last_submitted_at(self, community_id: str, author_id: str) -> datetime | None: ...
+    async def search(
+        self,
+        community_id: str,
+        filters: IdeaFilter,
+        sort: SortOrder,
+        now: datetime,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[tuple[Idea, Tally]]: ...
+    async def in_campaign(self, community_id: str, campaign_id: int) -> list[Idea]: ...
+
+
+class DuplicateTitle(Exception):
+    pass
+
+
+class VoteRepo(Protocol):
+    async def get(self, idea_id: int, voter_id: str) -> Vote | None: ...
+    async def upsert(
+        self, community_id: str, idea_id: int, voter_id: str, value: int, emoji: str, now: datetime
+    ) -> Vote | None:
+        """Insert or replace this member's vote; return the vote it replaced, if any."""
+        ...
+    async def remove(self, idea_id: int, voter_id: str) -> Vote | None: ...
+    async def tally(self, idea_id: int) -> Tally: ...
+    async def voters(self, idea_id: int) -> list[str]: ...
+    async def move(self, from_idea: int, to_idea: int) -> int:
+        """Move votes to another idea; a voter who voted for both keeps the target's vote."""
+        ...
+    async def mark_milestone(self, idea_id: int, threshold: int, now: datetime) -> bool:
+        """True the first time only."""
+        ...

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.models import LedgerEntry
+
+
+class LedgerRepo(Protocol):
+    async def append(
+        self,
+        community_id: str,
+        member_id: str,
+        amount: int,
+        rule: str,
+        idem_key: str,
+        now: datetime,
+        day: str,
+        reason: str = "",
+        ref: str = "",
+        actor_id: str = "",
+    ) -> bool:
+        """Append one entry; False (and no change) if the idempotency key exists already."""
+        ...
+    async def by_key(self, community_id: str, idem_key: str) -> LedgerEntry | None: ...
+    async def earned_on(self, community_id: str, member_id: str, rule: str, day: str) -> int: ...
+    async def balance(self, community_id: str, member_id: str) -> int: ...
+    async def history(self, community_id: str, member_id: str, limit: int = 10) -> list[LedgerEntry]: ...
+    async def top(
+        self, community_id: str, since: datetime | None, limit: int = 10
+    ) -> list[tuple[str, int]]:
+        """(member id, points) best first; ``since`` limits to entries at or after it."""
+        ...
+    async def rank(
+        self, community_id: str, member_id: str, since: datetime | None
+    ) -> tuple[int, int] | None:
+        """(rank, points) of one member, or None if they have no entries in the period."""
+        ...

@@ -1,0 +1,91 @@
+"""Neutral outbound content: the engine says what to show, adapters decide how it looks.
+
+Discord renders a card as an embed and a table as a code block; Slack renders Block Kit; the
+console prints text. User-supplied text is carried as plain data and never interpreted as a
+mention by any renderer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaCard:
+    idea_id: int
+    title: str
+    description: str
+    author_id: str
+    author_name: str
+    status: str
+    campaign: str | None
+    tally: str
+    vote_emojis: tuple[str, ...]
+    merged_into: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PromptView:
+    """A feedback prompt as members see it, with the answer controls the adapter draws."""
+
+    prompt_id: int
+    kind: str
+    question: str
+    subject: str | None
+    options: tuple[str, ...]
+    anonymous: bool
+    closes_at: str | None
+    closed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    content_type: str = "text/csv"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Something posted to a channel or sent to a member."""
+
+    text: str
+    card: IdeaCard | None = None
+    table: Table | None = None
+    prompt: PromptView | None = None
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The answer to one inbound event, shown to the member who caused it.
+
+    ``ephemeral`` replies are private to that member. ``silent`` means nothing is shown (for
+    example a duplicate delivery that was already handled).
+    """
+
+    text: str = ""
+    ephemeral: bool = True
+    card: IdeaCard | None = None
+    table: Table | None = None
+    prompt: PromptView | None = None
+    attachment: Attachment | None = None
+    silent: bool = False
+    ok: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def nothing(cls) -> Reply:
+        """Nothing to show and nothing done (a replay, an emoji that is not a vote...)."""
+        return cls(silent=True, extra={"ignored": "1"})
+
+    @classmethod
+    def error(cls, text: str) -> Reply:
+        return cls(text=text, ephemeral=True, ok=False)

@@ -1,0 +1,109 @@
+"""Getting things to people: DMs that may fail, channel posts, and coalesced card edits.
+
+A notification that cannot be delivered (closed DMs, a deleted channel) is logged and counted,
+and never fails the action that caused it. Card edits are coalesced per card: a burst of a
+thousand reactions produces a handful of edits, each showing the tally as it is when sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from bot.errors import DeliveryError
+from bot.ports import Platform
+from bot.replies import IdeaCard, Message
+
+log = logging.getLogger(__name__)
+
+CardLoader = Callable[[str, int], Awaitable[tuple[str, str, IdeaCard] | None]]
+FailureHook = Callable[[str], None]
+
+
+class Delivery:
+    def __init__(self, platform: Platform, on_failure: FailureHook | None = None) -> None:
+        self.platform = platform
+        self._on_failure = on_failure or (lambda kind: None)
+
+    async def notify(self, community_id: str, member_ids: Iterable[str], message: Message) -> int:
+        """DM each member; returns how many were delivered. Failures are logged, not raised."""
+        delivered = 0
+        for member_id in dict.fromkeys(member_ids):
+            try:
+                await self.platform.notify(community_id, member_id, message)
+                delivered += 1
+            except DeliveryError as exc:
+                self._on_failure("notify")
+                log.info(
+                    "notification not delivered",
+                    extra={"community": community_id, "member": member_id, "reason": str(exc)},
+                )
+            except Exception:
+                self._on_failure("notify")
+                log.exception("notification failed", extra={"community": community_id})
+        return delivered
+
+    async def post(self, community_id: str, channel_id: str, message: Message) -> str | None:
+        """Post to a channel; returns the message id, or None if the platform refused."""
+        try:
+            return await self.platform.send(community_id, channel_id, message)
+        except DeliveryError as exc:
+            self._on_failure("post")
+            log.warning(
+                "channel post not delivered",
+                extra={"community": community_id, "channel": channel_id, "reason": str(exc)},
+            )
+        except Exception:
+            self._on_failure("post")
+            log.exception("channel post failed", extra={"community": community_id})
+        return None
+
+
+class CardRefresher:
+    """Edits idea cards after votes change, at most once per ``interval`` per card."""
+
+    def __init__(self, platform: Platform, load: CardLoader, interval: float = 1.0) -> None:
+        self.platform = platform
+        self._load = load
+        self.interval = interval
+        self._dirty: dict[tuple[str, int], None] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.edits = 0
+
+    def request(self, community_id: str, idea_id: int) -> None:
+        self._dirty[(community_id, idea_id)] = None
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while self._dirty:
+            await asyncio.sleep(self.interval)
+            await self._flush_once()
+
+    async def _flush_once(self) -> None:
+        batch = list(self._dirty)
+        self._dirty.clear()
+        for community_id, idea_id in batch:
+            try:
+                loaded = await self._load(community_id, idea_id)
+                if loaded is None:
+                    continue
+                channel_id, message_id, card = loaded
+                await self.platform.update_card(community_id, channel_id, message_id, card)
+                self.edits += 1
+            except Exception:
+                log.exception("card edit failed", extra={"idea": idea_id})
+
+    async def flush(self) -> None:
+        """Send every pending edit now (tests, shutdown)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self._flush_once()
+
+    async def close(self) -> None:
+        await self.flush()

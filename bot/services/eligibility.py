@@ -1,0 +1,50 @@
+"""Who may vote on what. Pure functions: easy to test, shared by live votes and recounts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.events import Actor
+from bot.models import Campaign, Idea, IdeaStatus
+from config.community import CommunitySettings
+
+CLOSED_TO_VOTES = {
+    IdeaStatus.PENDING: "is still waiting for a moderator's approval",
+    IdeaStatus.MERGED: "was merged into another idea",
+    IdeaStatus.WITHDRAWN: "was withdrawn by its author",
+    IdeaStatus.REJECTED: "was not approved",
+    IdeaStatus.DECLINED: "was declined",
+    IdeaStatus.SHIPPED: "has already shipped",
+}
+
+
+def vote_refusal(
+    actor: Actor,
+    idea: Idea,
+    campaign: Campaign | None,
+    settings: CommunitySettings,
+    now: datetime,
+) -> str | None:
+    """Why this member may not vote on this idea now, or None if they may."""
+    if idea.status in CLOSED_TO_VOTES:
+        suffix = f" #{idea.merged_into}" if idea.merged_into else ""
+        return f"Idea #{idea.id} {CLOSED_TO_VOTES[idea.status]}{suffix}, so it takes no votes."
+    if not settings.allow_self_votes and actor.member_id == idea.author_id:
+        return "You can't vote for your own idea here."
+    if settings.voter_role and settings.voter_role not in actor.roles:
+        return "Voting here needs the voter role; ask a moderator how to get it."
+    if settings.min_account_age_days and actor.account_created_at is not None:
+        age = now - actor.account_created_at
+        if age < timedelta(days=settings.min_account_age_days):
+            return (
+                f"Your account must be at least {settings.min_account_age_days} days old to vote."
+            )
+    if settings.min_member_days and actor.joined_at is not None:
+        stay = now - actor.joined_at
+        if stay < timedelta(days=settings.min_member_days):
+            return (
+                f"You can vote once you have been a member for {settings.min_member_days} days."
+            )
+    if campaign is not None and settings.voting_only_in_voting_phase and not campaign.takes_votes():
+        return f"Campaign {campaign.name!r} is not open for voting (phase: {campaign.phase})."
+    return None

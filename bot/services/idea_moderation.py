@@ -1,0 +1,156 @@
+"""What moderators do to ideas: statuses, merges and the review queue.
+
+Each change is a conditional update (``... WHERE status = expected``), is written to the audit
+log, and tells the author and every voter after the commit. A notification that cannot be
+delivered never fails the change.
+"""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.errors import UserError
+from bot.models import GONE_STATUSES, SETTABLE_STATUSES, Idea, IdeaStatus
+from bot.replies import Message, Reply, Table
+
+#: Moves that make sense; anything else needs an explicit intermediate step.
+ALLOWED: dict[IdeaStatus, frozenset[IdeaStatus]] = {
+    IdeaStatus.NEW: frozenset(SETTABLE_STATUSES) - {IdeaStatus.NEW},
+    IdeaStatus.UNDER_REVIEW: frozenset(SETTABLE_STATUSES) - {IdeaStatus.UNDER_REVIEW},
+    IdeaStatus.PLANNED: frozenset(SETTABLE_STATUSES) - {IdeaStatus.PLANNED},
+    IdeaStatus.IN_PROGRESS: frozenset(
+        {IdeaStatus.PLANNED, IdeaStatus.SHIPPED, IdeaStatus.DECLINED, IdeaStatus.UNDER_REVIEW}
+    ),
+    IdeaStatus.SHIPPED: frozenset({IdeaStatus.IN_PROGRESS}),
+    IdeaStatus.DECLINED: frozenset({IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW}),
+}
+
+
+def notify_watchers(ctx: Context, idea: Idea, voters: list[str], text: str) -> None:
+    """DM the author and every voter once the transaction commits."""
+    members = [idea.author_id, *voters]
+    message = Message(text=text)
+    ctx.later(lambda: _notify(ctx, members, message))
+
+
+async def _notify(ctx: Context, members: list[str], message: Message) -> None:
+    await ctx.services.delivery.notify(ctx.community_id, members, message)
+
+
+async def set_status(ctx: Context, idea_id: int, status: str, reason: str = "") -> Reply:
+    ideas = ctx.services.ideas
+    idea = await ideas.get(ctx, idea_id)
+    new = IdeaStatus(status)
+    if idea.status == new:
+        raise UserError(f"Idea #{idea.id} is already {new.label}.")
+    allowed = ALLOWED.get(idea.status, frozenset())
+    if new not in allowed:
+        raise UserError(f"Idea #{idea.id} is {idea.status.label}; it cannot move to {new.label}.")
+    reason = reason.strip()
+    if new == IdeaStatus.DECLINED and not reason:
+        raise UserError("Please give a reason when declining an idea; the author will see it.")
+    if len(reason) > 500:
+        raise UserError("The reason is too long; keep it under 500 characters.")
+    if not await ctx.services.storage.ideas.set_status(
+        ctx.community_id, idea.id, idea.status, new, ctx.now
+    ):
+        raise UserError(f"Idea #{idea.id} changed meanwhile; please look again.")
+    idea.status = new
+    idea.decline_reason = reason if new == IdeaStatus.DECLINED else ""
+    idea.updated_at = ctx.now
+    await ctx.services.storage.ideas.save(idea)
+    if new == IdeaStatus.SHIPPED:
+        await ctx.services.points.award(
+            ctx.community_id, idea.author_id, "idea_shipped", f"shipped:{idea.id}", ctx.now,
+            ctx.settings, ref=f"idea:{idea.id}",
+        )
+    await ctx.audit("idea.status", f"idea:{idea.id}", f"{new.value} {reason}".strip())
+    voters = await ctx.services.storage.votes.voters(idea.id)
+    because = f" Reason: {reason}" if reason else ""
+    notify_watchers(ctx, idea, voters, f"Idea #{idea.id} {idea.title!r} is now {new.label}.{because}")
+    ideas.refresh(ctx, idea.id)
+    return Reply(f"Idea #{idea.id} is now {new.label}.", ephemeral=False)
+
+
+async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
+    ideas = ctx.services.ideas
+    storage = ctx.services.storage
+    if duplicate_id == into:
+        raise UserError("An idea cannot be merged into itself.")
+    dup = await ideas.get(ctx, duplicate_id)
+    target = await ideas.get(ctx, into)
+    for idea in (dup, target):
+        if idea.status in GONE_STATUSES:
+            raise UserError(f"Idea #{idea.id} is {idea.status.label} and cannot take part in a merge.")
+    dup_voters = await storage.votes.voters(dup.id)
+    moved = await storage.votes.move(dup.id, target.id)
+    if not await storage.ideas.set_status(
+        ctx.community_id, dup.id, dup.status, IdeaStatus.MERGED, ctx.now
+    ):
+        raise UserError(f"Idea #{dup.id} changed meanwhile; please look again.")
+    dup.status = IdeaStatus.MERGED
+    dup.merged_into = target.id
+    dup.updated_at = ctx.now
+    await storage.ideas.save(dup)
+    await ctx.audit("idea.merge", f"idea:{dup.id}", f"into idea:{target.id}, {moved} votes moved")
+    await ctx.services.voting.check_milestones(ctx, target)
+    notify_watchers(
+        ctx,
+        dup,
+        dup_voters,
+        f"Idea #{dup.id} {dup.title!r} was merged into #{target.id} {target.title!r}; "
+        "its votes now count there.",
+    )
+    ideas.refresh(ctx, dup.id, target.id)
+    return Reply(
+        f"Merged #{dup.id} into #{target.id}: {moved} vote(s) moved, shared voters counted once.",
+        ephemeral=False,
+    )
+
+
+async def approve(ctx: Context, idea_id: int) -> Reply:
+    ideas = ctx.services.ideas
+    idea = await ideas.get(ctx, idea_id)
+    if idea.status != IdeaStatus.PENDING:
+        raise UserError(f"Idea #{idea.id} is not waiting for review (it is {idea.status.label}).")
+    if not await ctx.services.storage.ideas.set_status(
+        ctx.community_id, idea.id, IdeaStatus.PENDING, IdeaStatus.NEW, ctx.now
+    ):
+        raise UserError(f"Idea #{idea.id} was decided meanwhile.")
+    idea.status = IdeaStatus.NEW
+    await ideas.go_live(ctx, idea)
+    await ctx.audit("idea.approve", f"idea:{idea.id}")
+    notify_watchers(ctx, idea, [], f"Your idea #{idea.id} {idea.title!r} was approved and is live.")
+    return Reply(f"Idea #{idea.id} is approved and posted.")
+
+
+async def reject(ctx: Context, idea_id: int, reason: str = "") -> Reply:
+    idea = await ctx.services.ideas.get(ctx, idea_id)
+    if idea.status != IdeaStatus.PENDING:
+        raise UserError(f"Idea #{idea.id} is not waiting for review (it is {idea.status.label}).")
+    if not await ctx.services.storage.ideas.set_status(
+        ctx.community_id, idea.id, IdeaStatus.PENDING, IdeaStatus.REJECTED, ctx.now
+    ):
+        raise UserError(f"Idea #{idea.id} was decided meanwhile.")
+    idea.status = IdeaStatus.REJECTED
+    idea.decline_reason = reason.strip()[:500]
+    await ctx.services.storage.ideas.save(idea)
+    await ctx.audit("idea.reject", f"idea:{idea.id}", reason)
+    because = f" Reason: {reason}" if reason else ""
+    notify_watchers(ctx, idea, [], f"Your idea #{idea.id} {idea.title!r} was not approved.{because}")
+    return Reply(f"Idea #{idea.id} is rejected.")
+
+
+async def queue(ctx: Context) -> Reply:
+    from bot.ports.ideas import IdeaFilter
+
+    rows = await ctx.services.storage.ideas.search(
+        ctx.community_id, IdeaFilter(status=IdeaStatus.PENDING), "new", ctx.now, limit=25
+    )
+    if not rows:
+        return Reply("The review queue is empty.")
+    table = Table(
+        "Waiting for review",
+        ("#", "title", "author"),
+        tuple((str(i.id), i.title, i.author_name) for i, _ in rows),
+    )
+    return Reply(f"{len(rows)} idea(s) waiting for review", table=table)

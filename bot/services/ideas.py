@@ -1,0 +1,300 @@
+"""Ideas: submit, browse, edit and withdraw; cards and threads; comment points.
+
+Moderation (statuses, merges, the review queue) lives in ``idea_moderation.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.context import Context
+from bot.errors import DeliveryError, NotFound, UserError
+from bot.models import GONE_STATUSES, Campaign, Idea, IdeaStatus
+from bot.ports import Storage
+from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
+from bot.replies import IdeaCard, Reply, Table
+from bot.services.cards import card_text, render_card
+from bot.services.delivery import Delivery
+from bot.services.points import PointsService
+
+if TYPE_CHECKING:
+    from bot.services.delivery import CardRefresher
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 100
+DESCRIPTION_MAX = 2000
+
+
+def clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise UserError("Your idea needs a title.")
+    if len(title) > TITLE_MAX:
+        raise UserError(f"The title is {len(title)} characters; the limit is {TITLE_MAX}.")
+    return title
+
+
+def clean_description(text: str) -> str:
+    text = text.strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise UserError(
+            f"The description is {len(text):,} characters; the limit is {DESCRIPTION_MAX:,}."
+        )
+    return text
+
+
+class IdeaService:
+    def __init__(self, storage: Storage, points: PointsService, delivery: Delivery) -> None:
+        self.storage = storage
+        self.points = points
+        self.delivery = delivery
+        self.cards: CardRefresher | None = None
+
+    # -- lookups ------------------------------------------------------------------------
+    async def get(self, ctx: Context, idea_id: int) -> Idea:
+        idea = await self.storage.ideas.get(ctx.community_id, idea_id)
+        if idea is None:
+            raise NotFound(f"There is no idea #{idea_id}.")
+        return idea
+
+    async def campaign_named(self, ctx: Context, name: str) -> Campaign:
+        campaign = await self.storage.campaigns.by_name(ctx.community_id, name)
+        if campaign is None:
+            raise NotFound(f"There is no campaign called {name!r}. See `/campaign list`.")
+        return campaign
+
+    async def campaign_of(self, idea: Idea) -> Campaign | None:
+        if idea.campaign_id is None:
+            return None
+        return await self.storage.campaigns.get(idea.community_id, idea.campaign_id)
+
+    async def _default_campaign(self, ctx: Context) -> Campaign | None:
+        """The only campaign open for submissions, if there is exactly one."""
+        open_ = [c for c in await self.storage.campaigns.in_community(ctx.community_id) if c.takes_submissions()]
+        return open_[0] if len(open_) == 1 else None
+
+    # -- submit -------------------------------------------------------------------------
+    async def submit(
+        self, ctx: Context, title: str, description: str = "", campaign: str | None = None
+    ) -> Reply:
+        title = clean_title(title)
+        description = clean_description(description)
+        chosen = await self.campaign_named(ctx, campaign) if campaign else None
+        chosen = chosen or await self._default_campaign(ctx)
+        if chosen is not None and not chosen.takes_submissions():
+            raise UserError(
+                f"Campaign {chosen.name!r} is not taking ideas right now (phase: {chosen.phase})."
+            )
+        await self._check_flood(ctx)
+        campaign_id = chosen.id if chosen else None
+        from bot.models import title_key
+
+        if await self.storage.ideas.title_taken(ctx.community_id, campaign_id, title_key(title)):
+            raise UserError(f"An idea called {title!r} already exists here. Vote for it instead!")
+        queued = ctx.settings.review_queue and not ctx.is_moderator
+        idea = Idea(
+            id=0,
+            community_id=ctx.community_id,
+            campaign_id=campaign_id,
+            title=title,
+            description=description,
+            author_id=ctx.actor.member_id,
+            author_name=ctx.actor.name,
+            status=IdeaStatus.PENDING if queued else IdeaStatus.NEW,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+            origin_channel=ctx.channel_id,
+        )
+        try:
+            idea = await self.storage.ideas.add(idea)
+        except DuplicateTitle:
+            raise UserError(f"An idea called {title!r} already exists here.") from None
+        if queued:
+            return Reply(
+                f"Thanks! Idea #{idea.id} is waiting for a moderator's approval.",
+                extra={"idea_id": str(idea.id)},
+            )
+        paid = await self.go_live(ctx, idea)
+        where = f" in campaign {chosen.name!r}" if chosen else ""
+        bonus = f" You earned {paid} points." if paid else ""
+        return Reply(
+            f"Idea #{idea.id} {title!r} is posted{where}.{bonus}", extra={"idea_id": str(idea.id)}
+        )
+
+    async def go_live(self, ctx: Context, idea: Idea) -> int:
+        """Pay the submission points and post the card once the transaction commits."""
+        paid = await self.points.award(
+            ctx.community_id, idea.author_id, "idea_submitted", f"idea:{idea.id}", ctx.now,
+            ctx.settings, ref=f"idea:{idea.id}",
+        )
+        channel = ctx.settings.ideas_channel or idea.origin_channel or ctx.channel_id
+        ctx.later(lambda: self.publish(ctx.community_id, idea.id, channel))
+        return paid
+
+    async def _check_flood(self, ctx: Context) -> None:
+        if ctx.is_moderator:
+            return
+        cooldown = ctx.settings.submission_cooldown_minutes
+        if cooldown:
+            last = await self.storage.ideas.last_submitted_at(ctx.community_id, ctx.actor.member_id)
+            if last is not None and ctx.now < last + timedelta(minutes=cooldown):
+                wait = last + timedelta(minutes=cooldown) - ctx.now
+                minutes = max(1, int(wait.total_seconds() + 59) // 60)
+                raise UserError(f"Please wait {minutes} more minute(s) before your next idea.")
+        open_count = await self.storage.ideas.count_open_by_author(
+            ctx.community_id, ctx.actor.member_id
+        )
+        if open_count >= ctx.settings.max_open_ideas_per_member:
+            raise UserError(
+                f"You already have {open_count} open ideas, the most allowed here. "
+                "Withdraw one or wait for a decision."
+            )
+
+    # -- cards --------------------------------------------------------------------------
+    async def card(self, idea: Idea) -> IdeaCard:
+        settings = await self.storage.communities.settings(idea.community_id)
+        tally = await self.storage.votes.tally(idea.id)
+        campaign = await self.campaign_of(idea)
+        return render_card(idea, tally, settings, campaign.name if campaign else None)
+
+    async def publish(self, community_id: str, idea_id: int, channel_id: str) -> None:
+        """Post the card and open its thread; remember where they are."""
+        async with self.storage.transaction():
+            idea = await self.storage.ideas.get(community_id, idea_id)
+            if idea is None or idea.message_id is not None:
+                return
+            card = await self.card(idea)
+        try:
+            posted = await self.delivery.platform.post_card(community_id, channel_id, card)
+        except DeliveryError as exc:
+            log.warning("idea card not posted", extra={"idea": idea_id, "reason": str(exc)})
+            return
+        async with self.storage.transaction():
+            idea = await self.storage.ideas.get(community_id, idea_id)
+            if idea is None:
+                return
+            idea.channel_id = posted.channel_id
+            idea.message_id = posted.message_id
+            idea.thread_id = posted.thread_id
+            idea.thread_url = posted.thread_url
+            await self.storage.ideas.save(idea)
+
+    async def card_for_refresh(
+        self, community_id: str, idea_id: int
+    ) -> tuple[str, str, IdeaCard] | None:
+        async with self.storage.transaction():
+            idea = await self.storage.ideas.get(community_id, idea_id)
+            if idea is None or idea.channel_id is None or idea.message_id is None:
+                return None
+            return idea.channel_id, idea.message_id, await self.card(idea)
+
+    def refresh(self, ctx: Context, *idea_ids: int) -> None:
+        cards = self.cards
+        if cards is None:
+            return
+        for idea_id in idea_ids:
+            ctx.later(lambda i=idea_id: _request(cards, ctx.community_id, i))
+
+    # -- browse -------------------------------------------------------------------------
+    async def list_ideas(
+        self,
+        ctx: Context,
+        sort: SortOrder = "top",
+        status: str | None = None,
+        campaign: str | None = None,
+        author: str | None = None,
+        page: int = 1,
+    ) -> Reply:
+        chosen = await self.campaign_named(ctx, campaign) if campaign else None
+        filters = IdeaFilter(
+            status=IdeaStatus(status) if status else None,
+            campaign_id=chosen.id if chosen else None,
+            author_id=author,
+        )
+        rows = await self.storage.ideas.search(
+            ctx.community_id, filters, sort, ctx.now, limit=10, offset=(page - 1) * 10
+        )
+        if not rows:
+            return Reply("No ideas match that yet. Be the first: `/idea submit`.")
+        mode = ctx.settings.vote_mode
+        table = Table(
+            title=f"Ideas ({sort})",
+            headers=("#", "title", "status", "votes", "author"),
+            rows=tuple(
+                (str(i.id), i.title, i.status.label, t.describe(mode), i.author_name)
+                for i, t in rows
+            ),
+        )
+        return Reply(f"Ideas, {sort} first (page {page})", table=table)
+
+    async def show(self, ctx: Context, idea_id: int) -> Reply:
+        idea = await self.get(ctx, idea_id)
+        card = await self.card(idea)
+        text = card_text(card)
+        if idea.thread_url:
+            text += f"\nDiscussion: {idea.thread_url}"
+        return Reply(text, card=card)
+
+    # -- the author's own changes -------------------------------------------------------
+    async def _own_and_open(self, ctx: Context, idea_id: int) -> Idea:
+        idea = await self.get(ctx, idea_id)
+        if idea.author_id != ctx.actor.member_id:
+            raise UserError("Only the idea's author can do that.")
+        if idea.status not in (IdeaStatus.NEW, IdeaStatus.PENDING):
+            raise UserError(f"Idea #{idea.id} is {idea.status.label}; it can no longer change.")
+        campaign = await self.campaign_of(idea)
+        if campaign is not None and not campaign.takes_submissions():
+            raise UserError(f"Campaign {campaign.name!r} no longer takes changes to ideas.")
+        return idea
+
+    async def edit(
+        self, ctx: Context, idea_id: int, title: str | None = None, description: str | None = None
+    ) -> Reply:
+        if title is None and description is None:
+            raise UserError("Give a new title, a new description, or both.")
+        idea = await self._own_and_open(ctx, idea_id)
+        if title is not None:
+            idea.title = clean_title(title)
+            from bot.models import title_key
+
+            if await self.storage.ideas.title_taken(
+                ctx.community_id, idea.campaign_id, title_key(idea.title), exclude_id=idea.id
+            ):
+                raise UserError(f"An idea called {idea.title!r} already exists here.")
+        if description is not None:
+            idea.description = clean_description(description)
+        idea.updated_at = ctx.now
+        await self.storage.ideas.save(idea)
+        self.refresh(ctx, idea.id)
+        return Reply(f"Idea #{idea.id} is updated.")
+
+    async def withdraw(self, ctx: Context, idea_id: int) -> Reply:
+        idea = await self._own_and_open(ctx, idea_id)
+        await self.storage.ideas.set_status(
+            ctx.community_id, idea.id, idea.status, IdeaStatus.WITHDRAWN, ctx.now
+        )
+        taken = await self.points.reverse(ctx.community_id, f"idea:{idea.id}", ctx.now, ctx.settings)
+        for voter in await self.storage.votes.voters(idea.id):
+            taken += await self.points.reverse(
+                ctx.community_id, f"received:{idea.id}:{voter}", ctx.now, ctx.settings
+            )
+        self.refresh(ctx, idea.id)
+        note = f" {taken} points it earned were taken back." if taken else ""
+        return Reply(f"Idea #{idea.id} is withdrawn.{note}")
+
+    async def thread_comment(self, ctx: Context, thread_id: str) -> Reply:
+        idea = await self.storage.ideas.by_thread(ctx.community_id, thread_id)
+        if idea is None or idea.status in GONE_STATUSES:
+            return Reply.nothing()
+        await self.points.award(
+            ctx.community_id, ctx.actor.member_id, "thread_comment", f"comment:{ctx.event_id}",
+            ctx.now, ctx.settings, ref=f"idea:{idea.id}",
+        )
+        return Reply(silent=True)
+
+
+async def _request(cards: CardRefresher, community_id: str, idea_id: int) -> None:
+    cards.request(community_id, idea_id)

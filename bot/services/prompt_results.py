@@ -1,0 +1,214 @@
+"""The pure rules of feedback prompts: what a valid option list and answer are, and results.
+
+Kept free of storage and platform so every rule (ranges, repeated choices, NPS arithmetic, what
+an anonymous export may contain) is tested directly and reused by the engine and exports alike.
+Anonymity is applied here, once: anonymous summaries and exports never carry a name or a member
+id, and list answers in a fixed order that does not follow who answered when.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.errors import UserError
+from bot.ports.prompts import Prompt, PromptResponse
+from bot.replies import Table
+
+#: (lowest, highest) for the numeric kinds
+SCALES: dict[str, tuple[int, int]] = {"rating": (1, 5), "nps": (0, 10)}
+MIN_OPTIONS = 2
+MAX_OPTIONS = 25
+MAX_OPTION = 80
+MAX_TEXT = 2000
+#: text answers shown in a results reply; the export has them all
+SHOWN_TEXTS = 50
+#: characters that make a spreadsheet treat a cell as a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def parse_options(raw: str) -> tuple[str, ...]:
+    """Options from ``"Red, Green"`` or ``"Red | Green"`` (with ``|``, options may hold commas)."""
+    separator = "|" if "|" in raw else ","
+    options = tuple(" ".join(part.split()) for part in raw.split(separator))
+    options = tuple(o for o in options if o)
+    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+        raise UserError(
+            f"A choice prompt needs {MIN_OPTIONS} to {MAX_OPTIONS} options, separated by commas "
+            f"or |; got {len(options)}."
+        )
+    for option in options:
+        if len(option) > MAX_OPTION:
+            raise UserError(f"Option {option[:30]!r}… is longer than {MAX_OPTION} characters.")
+    folded = [o.casefold() for o in options]
+    repeated = sorted({o for o in options if folded.count(o.casefold()) > 1})
+    if repeated:
+        raise UserError(f"Options must be different; repeated: {', '.join(repeated)}.")
+    return options
+
+
+def normalise_answer(prompt: Prompt, values: tuple[str, ...]) -> tuple[tuple[str, ...], int | None]:
+    """The answer as stored (canonical option spelling) and its score, or a UserError."""
+    cleaned = [" ".join(v.split()) if prompt.kind != "text" else v.strip() for v in values]
+    if prompt.kind in SCALES:
+        low, high = SCALES[prompt.kind]
+        label = "A rating" if prompt.kind == "rating" else "A score"
+        if len(cleaned) != 1 or not cleaned[0].isdecimal() or not low <= int(cleaned[0]) <= high:
+            got = ", ".join(cleaned)[:40] or "nothing"
+            raise UserError(f"{label} is a whole number from {low} to {high}; {got!r} is not.")
+        return (str(int(cleaned[0])),), int(cleaned[0])
+    if prompt.kind == "text":
+        text = "\n".join(v for v in cleaned if v)
+        if not text:
+            raise UserError("Your answer is empty; write something first.")
+        if len(text) > MAX_TEXT:
+            raise UserError(f"Your answer is {len(text):,} characters; the limit is {MAX_TEXT:,}.")
+        return (text,), None
+    by_key = {o.casefold(): o for o in prompt.options}
+    if not cleaned or not all(cleaned):
+        raise UserError("Pick at least one of the options.")
+    unknown = [v for v in cleaned if v.casefold() not in by_key]
+    if unknown:
+        raise UserError(
+            f"{unknown[0][:40]!r} is not one of the options: {', '.join(prompt.options)}."
+        )
+    chosen = tuple(by_key[v.casefold()] for v in cleaned)
+    if prompt.kind == "single" and len(chosen) != 1:
+        raise UserError("Pick exactly one option for this prompt.")
+    if len(set(chosen)) != len(chosen):
+        raise UserError("Each option can be picked only once.")
+    return chosen, None
+
+
+def show_answer(prompt: Prompt, answer: tuple[str, ...]) -> str:
+    if prompt.kind == "rating":
+        return f"{answer[0]}/5"
+    if prompt.kind == "nps":
+        return f"{answer[0]}/10"
+    if prompt.kind == "text":
+        text = answer[0]
+        return repr(text if len(text) <= 60 else text[:59] + "…")
+    return ", ".join(answer)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    count: int
+    #: per score ("1".."5", "0".."10") or per option, zeros included, in display order
+    distribution: tuple[tuple[str, int], ...]
+    average: float | None
+    nps: int | None
+    #: (name, text); the name is None for anonymous prompts
+    texts: tuple[tuple[str | None, str], ...]
+    lines: tuple[str, ...]
+    table: Table | None
+
+
+def nps_score(scores: list[int]) -> int | None:
+    """% promoters (9-10) minus % detractors (0-6), rounded; None without answers."""
+    if not scores:
+        return None
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return round(100 * (promoters - detractors) / len(scores))
+
+
+def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
+    count = len(responses)
+    lines = [f"{count} response{'s' * (count != 1)}."]
+    average: float | None = None
+    nps: int | None = None
+    texts: tuple[tuple[str | None, str], ...] = ()
+    distribution: tuple[tuple[str, int], ...] = ()
+    table: Table | None = None
+    if prompt.kind in SCALES:
+        low, high = SCALES[prompt.kind]
+        scores = [r.score for r in responses if r.score is not None]
+        per_score = Counter(scores)
+        distribution = tuple((str(s), per_score[s]) for s in range(low, high + 1))
+        if scores:
+            average = sum(scores) / len(scores)
+            lines.append(f"Average {average:.2f} out of {high}.")
+        if prompt.kind == "nps":
+            nps = nps_score(scores)
+            if nps is not None:
+                promoters = sum(1 for s in scores if s >= 9)
+                detractors = sum(1 for s in scores if s <= 6)
+                passives = len(scores) - promoters - detractors
+                lines.append(
+                    f"NPS {nps:+d} (promoters {promoters}, passives {passives}, "
+                    f"detractors {detractors})."
+                )
+        table = _distribution_table("score", distribution, count)
+    elif prompt.kind in ("single", "multiple"):
+        per_option = Counter(v for r in responses for v in r.values)
+        distribution = tuple((o, per_option[o]) for o in prompt.options)
+        table = _distribution_table("option", distribution, count)
+    else:
+        texts = _texts(prompt, responses)
+        shown = texts[:SHOWN_TEXTS]
+        if len(texts) > len(shown):
+            lines.append(f"Showing {len(shown)} of {len(texts)} answers; export for all.")
+        if prompt.anonymous:
+            table = Table("Answers", ("answer",), tuple((t,) for _, t in shown))
+        else:
+            table = Table("Answers", ("member", "answer"), tuple((n or "", t) for n, t in shown))
+    return Summary(count, distribution, average, nps, texts, tuple(lines), table)
+
+
+def _texts(prompt: Prompt, responses: list[PromptResponse]) -> tuple[tuple[str | None, str], ...]:
+    if prompt.anonymous:
+        return tuple((None, t) for t in sorted(r.values[0] for r in responses))
+    return tuple((r.member_name or r.member_id, r.values[0]) for r in responses)
+
+
+def _distribution_table(label: str, rows: tuple[tuple[str, int], ...], total: int) -> Table:
+    def share(n: int) -> str:
+        return f"{round(100 * n / total)}%" if total else "-"
+
+    return Table(
+        "Results", (label, "responses", "share"), tuple((k, str(n), share(n)) for k, n in rows)
+    )
+
+
+def export_csv(prompt: Prompt, responses: list[PromptResponse]) -> bytes:
+    """UTF-8 CSV of every response; anonymous prompts get no member columns and no times."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if prompt.anonymous:
+        writer.writerow(["prompt_id", "answer", "score"])
+        rows = sorted((" | ".join(r.values), r.score) for r in responses)
+        for answer, score in rows:
+            writer.writerow([prompt.id, _cell(answer), "" if score is None else score])
+    else:
+        writer.writerow(
+            [
+                "prompt_id",
+                "member_id",
+                "member_name",
+                "answer",
+                "score",
+                "answered_at",
+                "changed_at",
+            ]
+        )
+        for r in responses:
+            writer.writerow(
+                [
+                    prompt.id,
+                    _cell(r.member_id),
+                    _cell(r.member_name),
+                    _cell(" | ".join(r.values)),
+                    "" if r.score is None else r.score,
+                    r.created_at.isoformat(),
+                    r.updated_at.isoformat(),
+                ]
+            )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cell(text: str) -> str:
+    """Neutralise spreadsheet formulas in member-written text (CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text

@@ -1,0 +1,129 @@
+"""Reaction voting: one vote per member per idea, the latest counts, with points and milestones.
+
+Uniqueness lives in the votes table's primary key; points are keyed by (idea, voter) so a
+repeated reaction never pays twice and a retraction reverses exactly what was paid.
+"""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.events import ReactionAdded, ReactionRemoved
+from bot.metrics import Metrics
+from bot.models import Idea, IdeaStatus
+from bot.ports import Storage
+from bot.replies import Message, Reply
+from bot.services.delivery import Delivery
+from bot.services.eligibility import vote_refusal
+from bot.services.ideas import IdeaService
+from bot.services.points import PointsService
+
+
+class VotingService:
+    def __init__(
+        self,
+        storage: Storage,
+        points: PointsService,
+        ideas: IdeaService,
+        delivery: Delivery,
+        metrics: Metrics,
+    ) -> None:
+        self.storage = storage
+        self.points = points
+        self.ideas = ideas
+        self.delivery = delivery
+        self.metrics = metrics
+
+    async def reaction_added(self, ctx: Context, event: ReactionAdded) -> Reply:
+        value = ctx.settings.vote_value(event.emoji)
+        if value is None:
+            return Reply.nothing()
+        idea = await self.storage.ideas.by_message(ctx.community_id, event.message_id)
+        if idea is None:
+            return Reply.nothing()
+        campaign = await self.ideas.campaign_of(idea)
+        refusal = vote_refusal(ctx.actor, idea, campaign, ctx.settings, ctx.now)
+        if refusal is not None:
+            self.metrics.inc("cocreate_votes_total", outcome="refused")
+            return Reply(refusal, ok=False, extra={"remove_reaction": "1"})
+        previous = await self.storage.votes.upsert(
+            ctx.community_id, idea.id, ctx.actor.member_id, value, event.emoji, ctx.now
+        )
+        await self._pay(ctx, idea, previous.value if previous else None, value)
+        await self.check_milestones(ctx, idea)
+        self.ideas.refresh(ctx, idea.id)
+        self.metrics.inc("cocreate_votes_total", outcome="counted")
+        extra = {"vote": str(value)}
+        if previous is not None and previous.emoji != event.emoji:
+            # the older reaction no longer counts; adapters may take it off the card
+            extra["replaced_emoji"] = previous.emoji
+        return Reply(silent=True, extra=extra)
+
+    async def reaction_removed(self, ctx: Context, event: ReactionRemoved) -> Reply:
+        idea = await self.storage.ideas.by_message(ctx.community_id, event.message_id)
+        if idea is None:
+            return Reply.nothing()
+        current = await self.storage.votes.get(idea.id, ctx.actor.member_id)
+        if current is None or current.emoji != event.emoji:
+            # a reaction that was never counted, or one the latest vote already replaced
+            return Reply.nothing()
+        await self.storage.votes.remove(idea.id, ctx.actor.member_id)
+        voter = ctx.actor.member_id
+        await self.points.reverse(ctx.community_id, f"vote:{idea.id}:{voter}", ctx.now, ctx.settings)
+        await self.points.reverse(
+            ctx.community_id, f"received:{idea.id}:{voter}", ctx.now, ctx.settings
+        )
+        self.ideas.refresh(ctx, idea.id)
+        self.metrics.inc("cocreate_votes_total", outcome="retracted")
+        return Reply(silent=True, extra={"vote": "removed"})
+
+    async def _pay(self, ctx: Context, idea: Idea, before: int | None, after: int) -> None:
+        voter = ctx.actor.member_id
+        if before is None:
+            await self.points.award(
+                ctx.community_id, voter, "vote_cast", f"vote:{idea.id}:{voter}", ctx.now,
+                ctx.settings, ref=f"idea:{idea.id}",
+            )
+        received_key = f"received:{idea.id}:{voter}"
+        if after > 0 and (before is None or before < 0) and idea.author_id != voter:
+            await self.points.award(
+                ctx.community_id, idea.author_id, "vote_received", received_key, ctx.now,
+                ctx.settings, ref=f"idea:{idea.id}",
+            )
+        elif after < 0 and before is not None and before > 0:
+            await self.points.reverse(ctx.community_id, received_key, ctx.now, ctx.settings)
+
+    async def check_milestones(self, ctx: Context, idea: Idea) -> None:
+        """Announce each threshold the first time it is crossed; maybe move to review."""
+        tally = await self.storage.votes.tally(idea.id)
+        for threshold in ctx.settings.milestones:
+            if tally.support < threshold:
+                break
+            if not await self.storage.votes.mark_milestone(idea.id, threshold, ctx.now):
+                continue
+            await self.points.award(
+                ctx.community_id, idea.author_id, "milestone_reached",
+                f"milestone:{idea.id}:{threshold}", ctx.now, ctx.settings, ref=f"idea:{idea.id}",
+            )
+            text = f"🎉 Idea #{idea.id} {idea.title!r} by {idea.author_name} reached {threshold} supporters!"
+            channel = ctx.settings.announcements_channel or idea.channel_id or ctx.channel_id
+            message = Message(text=text)
+            ctx.later(lambda m=message, c=channel: self._announce(ctx.community_id, c, m))
+        threshold = ctx.settings.review_threshold
+        if threshold is not None and tally.support >= threshold and idea.status == IdeaStatus.NEW:
+            moved = await self.storage.ideas.set_status(
+                ctx.community_id, idea.id, IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW, ctx.now
+            )
+            if moved:
+                idea.status = IdeaStatus.UNDER_REVIEW
+                await ctx.audit("idea.status", f"idea:{idea.id}", "under_review (support threshold)")
+                message = Message(
+                    text=f"Your idea #{idea.id} {idea.title!r} reached {threshold} supporters "
+                    "and is now under review by the team."
+                )
+                ctx.later(lambda: self._dm(ctx.community_id, idea.author_id, message))
+
+    async def _announce(self, community_id: str, channel: str, message: Message) -> None:
+        await self.delivery.post(community_id, channel, message)
+
+    async def _dm(self, community_id: str, member: str, message: Message) -> None:
+        await self.delivery.notify(community_id, [member], message)

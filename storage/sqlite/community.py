@@ -1,0 +1,139 @@
+"""Communities and their settings, processed event ids, the audit log and member names."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.models import AuditEntry
+from config.community import CommunitySettings
+from storage.sqlite.db import Database
+from storage.sqlite.rows import req_ts, ts
+
+
+class SqliteCommunityRepo:
+    def __init__(self, db: Database, default_timezone: str = "UTC") -> None:
+        self.db = db
+        self.default_timezone = default_timezone
+        self._cache: dict[str, CommunitySettings] = {}
+
+    async def ensure(self, community_id: str, platform: str, now: datetime) -> None:
+        if community_id in self._cache:
+            return
+        initial = CommunitySettings(timezone=self.default_timezone).model_dump_json()
+        await self.db.execute(
+            "INSERT INTO communities (id, platform, settings_json, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            (community_id, platform, initial, ts(now)),
+        )
+
+    async def settings(self, community_id: str) -> CommunitySettings:
+        cached = self._cache.get(community_id)
+        if cached is not None:
+            return cached
+        raw = await self.db.scalar(
+            "SELECT settings_json FROM communities WHERE id = ?", (community_id,)
+        )
+        settings = (
+            CommunitySettings(timezone=self.default_timezone)
+            if raw is None
+            else CommunitySettings.model_validate(json.loads(raw))
+        )
+        if raw is not None:
+            self._cache[community_id] = settings
+        return settings
+
+    async def save_settings(self, community_id: str, settings: CommunitySettings) -> None:
+        await self.db.execute(
+            "UPDATE communities SET settings_json = ? WHERE id = ?",
+            (settings.model_dump_json(), community_id),
+        )
+        # The cache is refreshed on next read; a rolled-back transaction must not leave it stale.
+        self._cache.pop(community_id, None)
+
+    async def all_ids(self) -> list[str]:
+        rows = await self.db.fetchall("SELECT id FROM communities ORDER BY id")
+        return [str(r["id"]) for r in rows]
+
+
+class SqliteEventLog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, community_id: str, event_id: str, kind: str, now: datetime) -> bool:
+        cur = await self.db.execute(
+            "INSERT INTO processed_events (community_id, event_id, kind, handled_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (community_id, event_id, kind, ts(now)),
+        )
+        return cur.rowcount == 1
+
+
+class SqliteAuditRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self,
+        community_id: str,
+        actor_id: str,
+        action: str,
+        target: str,
+        detail: str,
+        now: datetime,
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO audit_log (community_id, actor_id, action, target, detail, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (community_id, actor_id, action, target, detail[:1000], ts(now)),
+        )
+
+    async def recent(self, community_id: str, limit: int = 50) -> list[AuditEntry]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM audit_log WHERE community_id = ? ORDER BY id DESC LIMIT ?",
+            (community_id, limit),
+        )
+        return [
+            AuditEntry(
+                id=r["id"],
+                community_id=r["community_id"],
+                actor_id=r["actor_id"],
+                action=r["action"],
+                target=r["target"],
+                detail=r["detail"],
+                created_at=req_ts(r["created_at"]),
+            )
+            for r in rows
+        ]
+
+
+class SqliteMemberRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def touch(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO members (community_id, member_id, display_name, last_seen)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) DO UPDATE SET"
+            " display_name = excluded.display_name, last_seen = excluded.last_seen",
+            (community_id, member_id, name[:100], ts(now)),
+        )
+
+    async def name(self, community_id: str, member_id: str) -> str:
+        found = await self.names(community_id, [member_id])
+        return found.get(member_id, member_id)
+
+    async def names(self, community_id: str, member_ids: list[str]) -> dict[str, str]:
+        if not member_ids:
+            return {}
+        found: dict[str, str] = {}
+        for start in range(0, len(member_ids), 500):
+            chunk = member_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.fetchall(
+                f"SELECT member_id, display_name FROM members WHERE community_id = ?"
+                f" AND member_id IN ({marks})",
+                (community_id, *chunk),
+            )
+            found.update({r["member_id"]: r["display_name"] or r["member_id"] for r in rows})
+        return found

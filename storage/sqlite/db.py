@@ -1,0 +1,194 @@
+"""One aiosqlite connection in WAL mode, numbered migrations, and task-reentrant transactions.
+
+A single connection serves the process: SQLite allows one writer at a time anyway, and an
+asyncio lock around each transaction keeps coroutines from interleaving statements inside one
+another's transactions. Nested ``transaction()`` calls in the same task join the outer one, so a
+service can call another service without deadlocking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_owner: contextvars.ContextVar[object | None] = contextvars.ContextVar("cocreate_tx", default=None)
+
+BUSY_RETRIES = 5
+
+
+class StorageError(Exception):
+    """Storage failed in a way the member should hear about (disk full, read-only file...)."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every numbered file in storage/migrations, in order."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        version = int(name.split("_", 1)[0])
+        found.append((version, name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number: {versions}")
+    return found
+
+
+class Database:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+    async def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+            self._conn.row_factory = aiosqlite.Row
+            await self._conn.execute("PRAGMA busy_timeout = 5000")
+            if self.path != ":memory:":
+                await self._conn.execute("PRAGMA journal_mode = WAL")
+            await self._conn.execute("PRAGMA synchronous = NORMAL")
+            await self._conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database at {self.path}: {exc}") from exc
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def migrate(self) -> list[int]:
+        """Apply every migration newer than the stored version; return the versions applied."""
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        rows = await self.fetchall("SELECT version FROM schema_migrations")
+        done = {int(r["version"]) for r in rows}
+        applied: list[int] = []
+        for version, name, sql in migrations():
+            if version in done:
+                continue
+            async with self.transaction():
+                for statement in _split_sql(sql):
+                    await self.conn.execute(statement)
+                await self.conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at)"
+                    " VALUES (?, ?, datetime('now'))",
+                    (version, name),
+                )
+            applied.append(version)
+            log.info("applied migration", extra={"migration": name})
+        return applied
+
+    async def ping(self) -> bool:
+        try:
+            await self.conn.execute("SELECT 1")
+        except (sqlite3.Error, RuntimeError, ValueError):
+            return False
+        return True
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, or join the transaction this task already holds."""
+        task = asyncio.current_task()
+        if task is not None and _owner.get() is task:
+            yield
+            return
+        async with self._lock:
+            token = _owner.set(task)
+            try:
+                await self._begin()
+                try:
+                    yield
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                try:
+                    await self.conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    await self._safe_rollback()
+                    raise StorageError(f"could not save: {exc}") from exc
+            finally:
+                _owner.reset(token)
+
+    async def _begin(self) -> None:
+        for attempt in range(BUSY_RETRIES):
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise StorageError(f"could not start a transaction: {exc}") from exc
+                await asyncio.sleep(0.05 * (attempt + 1))
+        raise StorageError("the database stayed busy; please try again")
+
+    async def _safe_rollback(self) -> None:
+        try:
+            await self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.debug("rollback after failed commit was not needed")
+
+    # -- small helpers used by repositories ---------------------------------------------------
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+        try:
+            return await self.conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "readonly" in text or "disk" in text or "full" in text:
+                raise StorageError(f"storage refused the change: {text}") from exc
+            raise
+
+    async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        await self.conn.executemany(sql, params)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration on ';' at line ends; a CREATE TRIGGER runs until its ``END;`` line."""
+    statements: list[str] = []
+    current: list[str] = []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("--") or not stripped:
+            continue
+        current.append(line)
+        in_trigger = current[0].lstrip().upper().startswith("CREATE TRIGGER")
+        if stripped.endswith(";") and (not in_trigger or stripped.upper() == "END;"):
+            statements.append("\n".join(current))
+            current = []
+    if current:
+        statements.append("\n".join(current))
+    return statements

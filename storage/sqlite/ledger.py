@@ -1,0 +1,131 @@
+"""The append-only ledger; balances are maintained by a trigger (0001_core.sql)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.models import LedgerEntry
+from storage.sqlite.db import Database
+from storage.sqlite.rows import req_ts, ts
+
+
+def _entry(row: Any) -> LedgerEntry:
+    return LedgerEntry(
+        id=row["id"],
+        community_id=row["community_id"],
+        member_id=row["member_id"],
+        amount=row["amount"],
+        rule=row["rule"],
+        reason=row["reason"],
+        idem_key=row["idem_key"],
+        ref=row["ref"],
+        actor_id=row["actor_id"],
+        created_at=req_ts(row["created_at"]),
+    )
+
+
+class SqliteLedgerRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def append(
+        self,
+        community_id: str,
+        member_id: str,
+        amount: int,
+        rule: str,
+        idem_key: str,
+        now: datetime,
+        day: str,
+        reason: str = "",
+        ref: str = "",
+        actor_id: str = "",
+    ) -> bool:
+        cur = await self.db.execute(
+            "INSERT INTO ledger (community_id, member_id, amount, rule, reason, idem_key, ref,"
+            " actor_id, day, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (community_id, idem_key) DO NOTHING",
+            (community_id, member_id, amount, rule, reason, idem_key, ref, actor_id, day, ts(now)),
+        )
+        return cur.rowcount == 1
+
+    async def by_key(self, community_id: str, idem_key: str) -> LedgerEntry | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM ledger WHERE community_id = ? AND idem_key = ?",
+            (community_id, idem_key),
+        )
+        return None if row is None else _entry(row)
+
+    async def earned_on(self, community_id: str, member_id: str, rule: str, day: str) -> int:
+        value = await self.db.scalar(
+            "SELECT ifnull(sum(amount), 0) FROM ledger WHERE community_id = ? AND member_id = ?"
+            " AND rule = ? AND day = ? AND amount > 0",
+            (community_id, member_id, rule, day),
+        )
+        return int(value or 0)
+
+    async def balance(self, community_id: str, member_id: str) -> int:
+        value = await self.db.scalar(
+            "SELECT balance FROM balances WHERE community_id = ? AND member_id = ?",
+            (community_id, member_id),
+        )
+        return int(value or 0)
+
+    async def history(
+        self, community_id: str, member_id: str, limit: int = 10
+    ) -> list[LedgerEntry]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM ledger WHERE community_id = ? AND member_id = ? ORDER BY id DESC"
+            " LIMIT ?",
+            (community_id, member_id, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    async def top(
+        self, community_id: str, since: datetime | None, limit: int = 10
+    ) -> list[tuple[str, int]]:
+        if since is None:
+            rows = await self.db.fetchall(
+                "SELECT member_id, balance AS points FROM balances WHERE community_id = ?"
+                " AND balance > 0 ORDER BY balance DESC, member_id LIMIT ?",
+                (community_id, limit),
+            )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT member_id, sum(amount) AS points FROM ledger WHERE community_id = ?"
+                " AND created_at >= ? GROUP BY member_id HAVING points > 0"
+                " ORDER BY points DESC, member_id LIMIT ?",
+                (community_id, ts(since), limit),
+            )
+        return [(r["member_id"], int(r["points"])) for r in rows]
+
+    async def rank(
+        self, community_id: str, member_id: str, since: datetime | None
+    ) -> tuple[int, int] | None:
+        """Rank = 1 + members strictly ahead (ties share a rank, ordered by id for display)."""
+        if since is None:
+            mine = await self.db.scalar(
+                "SELECT balance FROM balances WHERE community_id = ? AND member_id = ?",
+                (community_id, member_id),
+            )
+            if mine is None or mine <= 0:
+                return None
+            ahead = await self.db.scalar(
+                "SELECT count(*) FROM balances WHERE community_id = ? AND balance > ?",
+                (community_id, mine),
+            )
+            return int(ahead) + 1, int(mine)
+        mine = await self.db.scalar(
+            "SELECT sum(amount) FROM ledger WHERE community_id = ? AND member_id = ?"
+            " AND created_at >= ?",
+            (community_id, member_id, ts(since)),
+        )
+        if mine is None or mine <= 0:
+            return None
+        ahead = await self.db.scalar(
+            "SELECT count(*) FROM (SELECT member_id FROM ledger WHERE community_id = ?"
+            " AND created_at >= ? GROUP BY member_id HAVING sum(amount) > ?)",
+            (community_id, ts(since), mine),
+        )
+        return int(ahead) + 1, int(mine)

@@ -1,0 +1,50 @@
+"""The SQLite unit of work: every repository over one connection, one transaction."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+
+from storage.sqlite.campaigns import SqliteCampaignRepo
+from storage.sqlite.community import (
+    SqliteAuditRepo,
+    SqliteCommunityRepo,
+    SqliteEventLog,
+    SqliteMemberRepo,
+)
+from storage.sqlite.db import Database
+from storage.sqlite.ideas import SqliteIdeaRepo, SqliteVoteRepo
+from storage.sqlite.ledger import SqliteLedgerRepo
+from storage.sqlite.prompts import SqlitePromptRepo
+from storage.sqlite.rewards import SqliteRewardRepo
+
+
+class SqliteStorage:
+    def __init__(self, db: Database, default_timezone: str = "UTC") -> None:
+        self.db = db
+        self.communities = SqliteCommunityRepo(db, default_timezone)
+        self.events = SqliteEventLog(db)
+        self.audit = SqliteAuditRepo(db)
+        self.members = SqliteMemberRepo(db)
+        self.campaigns = SqliteCampaignRepo(db)
+        self.ideas = SqliteIdeaRepo(db)
+        self.votes = SqliteVoteRepo(db)
+        self.ledger = SqliteLedgerRepo(db)
+        self.prompts = SqlitePromptRepo(db)
+        self.rewards = SqliteRewardRepo(db)
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        return self.db.transaction()
+
+    async def ping(self) -> bool:
+        return await self.db.ping()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_storage(path: str, default_timezone: str = "UTC") -> SqliteStorage:
+    """Open the file (creating it), apply migrations, and return the unit of work."""
+    db = Database(path)
+    await db.open()
+    await db.migrate()
+    return SqliteStorage(db, default_timezone)
