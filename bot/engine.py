@@ -82,24 +82,36 @@ class Engine:
                 return await self._command(event)
             case ReactionAdded():
                 return await self.run(
-                    event.actor, event.event_id, "reaction_added", event.channel_id,
+                    event.actor,
+                    event.event_id,
+                    "reaction_added",
+                    event.channel_id,
                     lambda ctx: voting.reaction_added(ctx, event),
                 )
             case ReactionRemoved():
                 return await self.run(
-                    event.actor, event.event_id, "reaction_removed", event.channel_id,
+                    event.actor,
+                    event.event_id,
+                    "reaction_removed",
+                    event.channel_id,
                     lambda ctx: voting.reaction_removed(ctx, event),
                 )
             case PromptAnswered():
                 prompts = self.services.prompts
                 return await self.run(
-                    event.actor, event.event_id, "prompt_answered", "",
+                    event.actor,
+                    event.event_id,
+                    "prompt_answered",
+                    "",
                     lambda ctx: prompts.answer(ctx, event.prompt_id, event.values),
                 )
             case ThreadMessagePosted():
                 ideas = self.services.ideas
                 return await self.run(
-                    event.actor, event.event_id, "thread_message", event.channel_id,
+                    event.actor,
+                    event.event_id,
+                    "thread_message",
+                    event.channel_id,
                     lambda ctx: ideas.thread_comment(ctx, event.thread_id),
                 )
         raise TypeError(f"unknown event {event!r}")  # pragma: no cover

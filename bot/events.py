@@ -100,4 +100,6 @@ class ThreadMessagePosted:
         return self.actor.community_id
 
 
-InboundEvent = CommandInvoked | ReactionAdded | ReactionRemoved | PromptAnswered | ThreadMessagePosted
+InboundEvent = (
+    CommandInvoked | ReactionAdded | ReactionRemoved | PromptAnswered | ThreadMessagePosted
+)

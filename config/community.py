@@ -71,7 +71,7 @@ class PointRules(BaseModel):
 
 
 class CommunitySettings(BaseModel):
-    """Everything a community can tune. Channel ids of ``None`` mean "where the command was used"."""
+    """Everything a community can tune. A channel of ``None`` means "where the command was used"."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -116,7 +116,9 @@ class CommunitySettings(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r} (use an IANA name like Europe/Paris)") from exc
+            raise ValueError(
+                f"unknown timezone {value!r} (use an IANA name like Europe/Paris)"
+            ) from exc
         return value
 
     @field_validator("milestones")

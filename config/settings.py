@@ -7,13 +7,15 @@ with ``cocreate --config FILE``), then the defaults below. Nothing is read at im
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -38,9 +40,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
-    discord_guild_ids: list[str] = Field(default_factory=list)
+    discord_guild_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     discord_shard_count: int | None = None
-    discord_shard_ids: list[int] = Field(default_factory=list)
+    discord_shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -53,7 +55,10 @@ class Settings(BaseSettings):
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
         if isinstance(value, int):
             return [value]
         return value

@@ -26,7 +26,9 @@ CHANNEL = "general"
 
 
 class Harness:
-    def __init__(self, app: App, storage: SqliteStorage, platform: MemoryPlatform, clock: FakeClock):
+    def __init__(
+        self, app: App, storage: SqliteStorage, platform: MemoryPlatform, clock: FakeClock
+    ):
         self.app = app
         self.engine = app.engine
         self.storage = storage
@@ -74,7 +76,12 @@ class Harness:
         return f"ev{next(self._ids)}"
 
     async def cmd(
-        self, actor: Actor, path: str, *, event_id: str | None = None, channel: str = CHANNEL,
+        self,
+        actor: Actor,
+        path: str,
+        *,
+        event_id: str | None = None,
+        channel: str = CHANNEL,
         **options: Any,
     ) -> Reply:
         topic, _, verb = path.partition(" ")
@@ -88,7 +95,11 @@ class Harness:
         topic, _, rest = line.lstrip("/").partition(" ")
         parsed = parse_command(self.app.services.registry, topic, rest)
         event = CommandInvoked(
-            self.event_id(), actor, parsed.command.topic, parsed.command.verb, parsed.options,
+            self.event_id(),
+            actor,
+            parsed.command.topic,
+            parsed.command.verb,
+            parsed.options,
             channel,
         )
         return await self.engine.handle(event)
@@ -143,7 +154,9 @@ class Harness:
 
     async def submit(self, actor: Actor, title: str, description: str = "", **options: Any) -> int:
         """Submit an idea and return its id (fails the test if refused)."""
-        reply = await self.cmd(actor, "idea submit", title=title, description=description, **options)
+        reply = await self.cmd(
+            actor, "idea submit", title=title, description=description, **options
+        )
         assert reply.ok, reply.text
         return int(reply.extra["idea_id"])
 

@@ -75,7 +75,5 @@ class MemoryPlatform:
 
     def texts(self, channel_id: str | None = None) -> list[str]:
         return [
-            s.message.text
-            for s in self.posts
-            if channel_id is None or s.channel_id == channel_id
+            s.message.text for s in self.posts if channel_id is None or s.channel_id == channel_id
         ]

@@ -31,8 +31,12 @@ def register(registry: Registry) -> None:
         "create",
         "Start a campaign",
         Option("name", "Its name", required=True, min_length=1, max_length=60),
-        Option("mode", "contest, board, milestone or pick", "choice",
-               choices=("contest", "board", "milestone", "pick")),
+        Option(
+            "mode",
+            "contest, board, milestone or pick",
+            "choice",
+            choices=("contest", "board", "milestone", "pick"),
+        ),
         Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
         Option("winners", "How many winners (contest)", "integer", min_value=1, max_value=25),
         moderator=True,
@@ -42,13 +46,15 @@ def register(registry: Registry) -> None:
             ctx, name, opts.get("mode", "contest"), opts.get("brief", ""), opts.get("winners", 3)
         )
 
-    @registry.command("campaign", "vote", "Open voting now (ends submissions)", NAME,
-                      moderator=True)
+    @registry.command(
+        "campaign", "vote", "Open voting now (ends submissions)", NAME, moderator=True
+    )
     async def open_voting(ctx: Context, name: str) -> Reply:
         return await ctx.services.campaigns.open_voting(ctx, name)
 
-    @registry.command("campaign", "close", "Close voting now and announce the results", NAME,
-                      moderator=True)
+    @registry.command(
+        "campaign", "close", "Close voting now and announce the results", NAME, moderator=True
+    )
     async def close(ctx: Context, name: str) -> Reply:
         return await ctx.services.campaigns.close(ctx, name)
 

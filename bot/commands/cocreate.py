@@ -18,22 +18,27 @@ def register(registry: Registry) -> None:
                 c.verb for c in registry.in_topic(topic) if ctx.is_moderator or not c.moderator
             ]
             lines.append(f"/{topic} — {description}: {', '.join(verbs)}")
-        lines.append("Vote on an idea by reacting on its card: " + " ".join(ctx.settings.vote_emojis()))
+        lines.append(
+            "Vote on an idea by reacting on its card: " + " ".join(ctx.settings.vote_emojis())
+        )
         return Reply("\n".join(lines))
 
     @registry.command("cocreate", "config show", "Show this community's settings", moderator=True)
     async def config_show(ctx: Context) -> Reply:
         rows = tuple((key, value) for key, value in flatten(ctx.settings))
-        return Reply("Settings (change one with `/cocreate config set KEY VALUE`)",
-                     table=Table("Settings", ("key", "value"), rows))
+        return Reply(
+            "Settings (change one with `/cocreate config set KEY VALUE`)",
+            table=Table("Settings", ("key", "value"), rows),
+        )
 
     @registry.command(
         "cocreate",
         "config set",
         "Change one setting",
         Option("key", "The setting", required=True, max_length=80, autocomplete="config_key"),
-        Option("value", "The new value (none to clear)", required=True, max_length=500,
-               greedy=True),
+        Option(
+            "value", "The new value (none to clear)", required=True, max_length=500, greedy=True
+        ),
         moderator=True,
     )
     async def config_set(ctx: Context, key: str, value: str) -> Reply:
@@ -80,4 +85,6 @@ def register(registry: Registry) -> None:
             (e.created_at.strftime("%Y-%m-%d %H:%M"), e.actor_id, e.action, e.target, e.detail)
             for e in entries
         )
-        return Reply("Audit log", table=Table("Audit log", ("when", "who", "what", "on", "detail"), rows))
+        return Reply(
+            "Audit log", table=Table("Audit log", ("when", "who", "what", "on", "detail"), rows)
+        )

@@ -10,7 +10,9 @@ from bot.models import SETTABLE_STATUSES
 from bot.replies import Reply
 from bot.services import idea_moderation as moderation
 
-IDEA = Option("idea", "The idea's number", "integer", required=True, min_value=1, autocomplete="idea")
+IDEA = Option(
+    "idea", "The idea's number", "integer", required=True, min_value=1, autocomplete="idea"
+)
 STATUS_CHOICES = tuple(s.value for s in SETTABLE_STATUSES)
 
 
@@ -84,10 +86,22 @@ def register(registry: Registry) -> None:
         "idea",
         "merge",
         "Merge a duplicate into another idea",
-        Option("duplicate", "The duplicate idea", "integer", required=True, min_value=1,
-               autocomplete="idea"),
-        Option("into", "The idea that stays", "integer", required=True, min_value=1,
-               autocomplete="idea"),
+        Option(
+            "duplicate",
+            "The duplicate idea",
+            "integer",
+            required=True,
+            min_value=1,
+            autocomplete="idea",
+        ),
+        Option(
+            "into",
+            "The idea that stays",
+            "integer",
+            required=True,
+            min_value=1,
+            autocomplete="idea",
+        ),
         moderator=True,
     )
     async def merge(ctx: Context, duplicate: int, into: int) -> Reply:
@@ -97,8 +111,9 @@ def register(registry: Registry) -> None:
     async def queue(ctx: Context) -> Reply:
         return await moderation.queue(ctx)
 
-    @registry.command("idea", "approve", "Approve an idea from the review queue", IDEA,
-                      moderator=True)
+    @registry.command(
+        "idea", "approve", "Approve an idea from the review queue", IDEA, moderator=True
+    )
     async def approve(ctx: Context, idea: int) -> Reply:
         return await moderation.approve(ctx, idea)
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from bot.errors import UserError
 
 if TYPE_CHECKING:
-    from bot.context import Context
     from bot.replies import Reply
 
 OptionKind = Literal["string", "text", "integer", "boolean", "member", "choice"]
@@ -140,7 +139,9 @@ def _coerce(opt: Option, value: Any) -> Any:
         try:
             number = int(str(value).strip().replace(",", "").lstrip("#"))
         except ValueError:
-            raise UserError(f"{opt.name} must be a whole number, not {str(value)[:40]!r}.") from None
+            raise UserError(
+                f"{opt.name} must be a whole number, not {str(value)[:40]!r}."
+            ) from None
         if opt.min_value is not None and number < opt.min_value:
             raise UserError(f"{opt.name} must be at least {opt.min_value}.")
         if opt.max_value is not None and number > opt.max_value:

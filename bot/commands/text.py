@@ -67,6 +67,8 @@ def _bind(command: Command, words: list[str]) -> dict[str, Any]:
         key, sep, value = _split_pair(word)
         if sep and key in names:
             options[key] = value
+        elif sep and not value.startswith("/"):
+            raise UserError(f"`{command.path}` has no option {key!r}. Usage: {command.usage()}")
         else:
             positional.append(word)
     free = [o for o in command.options if o.name not in options]

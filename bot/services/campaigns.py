@@ -50,7 +50,13 @@ class CampaignService:
         kind = CampaignMode(mode)
         phase = Phase.VOTING if kind == CampaignMode.PICK else Phase.SUBMISSIONS
         campaign = await self.storage.campaigns.add(
-            ctx.community_id, name, brief.strip(), kind, phase, winners, ctx.actor.member_id,
+            ctx.community_id,
+            name,
+            brief.strip(),
+            kind,
+            phase,
+            winners,
+            ctx.actor.member_id,
             ctx.now,
         )
         await ctx.audit("campaign.create", f"campaign:{campaign.id}", f"{kind.value} {name}")
@@ -78,9 +84,7 @@ class CampaignService:
         table = Table(
             "Leading ideas",
             ("#", "title", "votes"),
-            tuple(
-                (str(i.id), i.title, t.describe(ctx.settings.vote_mode)) for i, t in ranked[:10]
-            ),
+            tuple((str(i.id), i.title, t.describe(ctx.settings.vote_mode)) for i, t in ranked[:10]),
         )
         return Reply("\n".join(lines), table=table if ranked else None)
 
@@ -135,18 +139,31 @@ class CampaignService:
         ctx.later(lambda: self._post(ctx, Message(text=text, table=table)))
         return Reply(text, table=table, ephemeral=False)
 
-    async def _reward_winner(self, ctx: Context, campaign: Campaign, idea: Idea, place: int) -> None:
+    async def _reward_winner(
+        self, ctx: Context, campaign: Campaign, idea: Idea, place: int
+    ) -> None:
         key = f"winner:{campaign.id}:{idea.id}"
         if campaign.mode == CampaignMode.PICK:
             for voter in await self.storage.votes.voters(idea.id):
                 await self.points.award(
-                    ctx.community_id, voter, "round_winner", f"{key}:{voter}", ctx.now,
-                    ctx.settings, ref=f"campaign:{campaign.id}",
+                    ctx.community_id,
+                    voter,
+                    "round_winner",
+                    f"{key}:{voter}",
+                    ctx.now,
+                    ctx.settings,
+                    ref=f"campaign:{campaign.id}",
                 )
         else:
             await self.points.award(
-                ctx.community_id, idea.author_id, "round_winner", key, ctx.now, ctx.settings,
-                ref=f"campaign:{campaign.id}", reason=f"place {place} in {campaign.name}",
+                ctx.community_id,
+                idea.author_id,
+                "round_winner",
+                key,
+                ctx.now,
+                ctx.settings,
+                ref=f"campaign:{campaign.id}",
+                reason=f"place {place} in {campaign.name}",
             )
         if idea.status in (IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW):
             await self.storage.ideas.set_status(
@@ -172,7 +189,9 @@ class CampaignService:
     async def pause(self, ctx: Context, name: str) -> Reply:
         campaign = await self.get(ctx, name)
         if campaign.phase not in (Phase.SUBMISSIONS, Phase.VOTING):
-            raise UserError(f"Campaign {campaign.name!r} is {campaign.phase.value}; nothing to pause.")
+            raise UserError(
+                f"Campaign {campaign.name!r} is {campaign.phase.value}; nothing to pause."
+            )
         await self.move(ctx, name, campaign.phase, Phase.PAUSED)
         return Reply(f"Campaign {campaign.name!r} is paused.")
 

@@ -8,6 +8,7 @@ thousand reactions produces a handful of edits, each showing the tally as it is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -99,10 +100,8 @@ class CardRefresher:
         """Send every pending edit now (tests, shutdown)."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         await self._flush_once()
 
     async def close(self) -> None:

@@ -42,9 +42,7 @@ def vote_refusal(
     if settings.min_member_days and actor.joined_at is not None:
         stay = now - actor.joined_at
         if stay < timedelta(days=settings.min_member_days):
-            return (
-                f"You can vote once you have been a member for {settings.min_member_days} days."
-            )
+            return f"You can vote once you have been a member for {settings.min_member_days} days."
     if campaign is not None and settings.voting_only_in_voting_phase and not campaign.takes_votes():
         return f"Campaign {campaign.name!r} is not open for voting (phase: {campaign.phase})."
     return None

@@ -60,13 +60,20 @@ async def set_status(ctx: Context, idea_id: int, status: str, reason: str = "") 
     await ctx.services.storage.ideas.save(idea)
     if new == IdeaStatus.SHIPPED:
         await ctx.services.points.award(
-            ctx.community_id, idea.author_id, "idea_shipped", f"shipped:{idea.id}", ctx.now,
-            ctx.settings, ref=f"idea:{idea.id}",
+            ctx.community_id,
+            idea.author_id,
+            "idea_shipped",
+            f"shipped:{idea.id}",
+            ctx.now,
+            ctx.settings,
+            ref=f"idea:{idea.id}",
         )
     await ctx.audit("idea.status", f"idea:{idea.id}", f"{new.value} {reason}".strip())
     voters = await ctx.services.storage.votes.voters(idea.id)
     because = f" Reason: {reason}" if reason else ""
-    notify_watchers(ctx, idea, voters, f"Idea #{idea.id} {idea.title!r} is now {new.label}.{because}")
+    notify_watchers(
+        ctx, idea, voters, f"Idea #{idea.id} {idea.title!r} is now {new.label}.{because}"
+    )
     ideas.refresh(ctx, idea.id)
     return Reply(f"Idea #{idea.id} is now {new.label}.", ephemeral=False)
 
@@ -80,7 +87,9 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
     target = await ideas.get(ctx, into)
     for idea in (dup, target):
         if idea.status in GONE_STATUSES:
-            raise UserError(f"Idea #{idea.id} is {idea.status.label} and cannot take part in a merge.")
+            raise UserError(
+                f"Idea #{idea.id} is {idea.status.label} and cannot take part in a merge."
+            )
     dup_voters = await storage.votes.voters(dup.id)
     moved = await storage.votes.move(dup.id, target.id)
     if not await storage.ideas.set_status(
@@ -136,7 +145,9 @@ async def reject(ctx: Context, idea_id: int, reason: str = "") -> Reply:
     await ctx.services.storage.ideas.save(idea)
     await ctx.audit("idea.reject", f"idea:{idea.id}", reason)
     because = f" Reason: {reason}" if reason else ""
-    notify_watchers(ctx, idea, [], f"Your idea #{idea.id} {idea.title!r} was not approved.{because}")
+    notify_watchers(
+        ctx, idea, [], f"Your idea #{idea.id} {idea.title!r} was not approved.{because}"
+    )
     return Reply(f"Idea #{idea.id} is rejected.")
 
 

@@ -5,6 +5,7 @@ Moderation (statuses, merges, the review queue) lives in ``idea_moderation.py``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -73,7 +74,11 @@ class IdeaService:
 
     async def _default_campaign(self, ctx: Context) -> Campaign | None:
         """The only campaign open for submissions, if there is exactly one."""
-        open_ = [c for c in await self.storage.campaigns.in_community(ctx.community_id) if c.takes_submissions()]
+        open_ = [
+            c
+            for c in await self.storage.campaigns.in_community(ctx.community_id)
+            if c.takes_submissions()
+        ]
         return open_[0] if len(open_) == 1 else None
 
     # -- submit -------------------------------------------------------------------------
@@ -127,8 +132,13 @@ class IdeaService:
     async def go_live(self, ctx: Context, idea: Idea) -> int:
         """Pay the submission points and post the card once the transaction commits."""
         paid = await self.points.award(
-            ctx.community_id, idea.author_id, "idea_submitted", f"idea:{idea.id}", ctx.now,
-            ctx.settings, ref=f"idea:{idea.id}",
+            ctx.community_id,
+            idea.author_id,
+            "idea_submitted",
+            f"idea:{idea.id}",
+            ctx.now,
+            ctx.settings,
+            ref=f"idea:{idea.id}",
         )
         channel = ctx.settings.ideas_channel or idea.origin_channel or ctx.channel_id
         ctx.later(lambda: self.publish(ctx.community_id, idea.id, channel))
@@ -196,7 +206,7 @@ class IdeaService:
         if cards is None:
             return
         for idea_id in idea_ids:
-            ctx.later(lambda i=idea_id: _request(cards, ctx.community_id, i))
+            ctx.later(functools.partial(_request, cards, ctx.community_id, idea_id))
 
     # -- browse -------------------------------------------------------------------------
     async def list_ideas(
@@ -276,7 +286,9 @@ class IdeaService:
         await self.storage.ideas.set_status(
             ctx.community_id, idea.id, idea.status, IdeaStatus.WITHDRAWN, ctx.now
         )
-        taken = await self.points.reverse(ctx.community_id, f"idea:{idea.id}", ctx.now, ctx.settings)
+        taken = await self.points.reverse(
+            ctx.community_id, f"idea:{idea.id}", ctx.now, ctx.settings
+        )
         for voter in await self.storage.votes.voters(idea.id):
             taken += await self.points.reverse(
                 ctx.community_id, f"received:{idea.id}:{voter}", ctx.now, ctx.settings
@@ -290,8 +302,13 @@ class IdeaService:
         if idea is None or idea.status in GONE_STATUSES:
             return Reply.nothing()
         await self.points.award(
-            ctx.community_id, ctx.actor.member_id, "thread_comment", f"comment:{ctx.event_id}",
-            ctx.now, ctx.settings, ref=f"idea:{idea.id}",
+            ctx.community_id,
+            ctx.actor.member_id,
+            "thread_comment",
+            f"comment:{ctx.event_id}",
+            ctx.now,
+            ctx.settings,
+            ref=f"idea:{idea.id}",
         )
         return Reply(silent=True)
 

@@ -90,6 +90,7 @@ class RewardService:
 
     # -- catalogue (moderators) ---------------------------------------------------------------
     async def add(self, ctx: Context, name: str, cost: int, stock: int | None) -> Reward:
+        _check_name(name)
         _check_cost(cost)
         async with self.storage.transaction():
             reward = await self.storage.rewards.add(ctx.community_id, name, cost, stock, ctx.now)
@@ -113,6 +114,7 @@ class RewardService:
             new_name = old.name if name is None else name
             new_cost = old.cost if cost is None else cost
             new_stock = old.stock if stock is KEEP else stock
+            _check_name(new_name)
             _check_cost(new_cost)
             if new_stock is not None and new_stock < old.held:
                 raise UserError(
@@ -239,6 +241,12 @@ class RewardService:
             await self.delivery.notify(community, [member_id], Message(text=text))
 
         ctx.later(send)
+
+
+def _check_name(name: str) -> None:
+    """Names that look like numbers would be shadowed by ids in ``/rewards redeem 12``."""
+    if name.strip().lstrip("#").isdigit():
+        raise UserError("A reward's name needs a letter in it (numbers alone mean ids).")
 
 
 def _check_cost(cost: int) -> None:

@@ -6,6 +6,8 @@ repeated reaction never pays twice and a retraction reverses exactly what was pa
 
 from __future__ import annotations
 
+import functools
+
 from bot.context import Context
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.metrics import Metrics
@@ -68,7 +70,9 @@ class VotingService:
             return Reply.nothing()
         await self.storage.votes.remove(idea.id, ctx.actor.member_id)
         voter = ctx.actor.member_id
-        await self.points.reverse(ctx.community_id, f"vote:{idea.id}:{voter}", ctx.now, ctx.settings)
+        await self.points.reverse(
+            ctx.community_id, f"vote:{idea.id}:{voter}", ctx.now, ctx.settings
+        )
         await self.points.reverse(
             ctx.community_id, f"received:{idea.id}:{voter}", ctx.now, ctx.settings
         )
@@ -80,14 +84,24 @@ class VotingService:
         voter = ctx.actor.member_id
         if before is None:
             await self.points.award(
-                ctx.community_id, voter, "vote_cast", f"vote:{idea.id}:{voter}", ctx.now,
-                ctx.settings, ref=f"idea:{idea.id}",
+                ctx.community_id,
+                voter,
+                "vote_cast",
+                f"vote:{idea.id}:{voter}",
+                ctx.now,
+                ctx.settings,
+                ref=f"idea:{idea.id}",
             )
         received_key = f"received:{idea.id}:{voter}"
         if after > 0 and (before is None or before < 0) and idea.author_id != voter:
             await self.points.award(
-                ctx.community_id, idea.author_id, "vote_received", received_key, ctx.now,
-                ctx.settings, ref=f"idea:{idea.id}",
+                ctx.community_id,
+                idea.author_id,
+                "vote_received",
+                received_key,
+                ctx.now,
+                ctx.settings,
+                ref=f"idea:{idea.id}",
             )
         elif after < 0 and before is not None and before > 0:
             await self.points.reverse(ctx.community_id, received_key, ctx.now, ctx.settings)
@@ -101,23 +115,39 @@ class VotingService:
             if not await self.storage.votes.mark_milestone(idea.id, threshold, ctx.now):
                 continue
             await self.points.award(
-                ctx.community_id, idea.author_id, "milestone_reached",
-                f"milestone:{idea.id}:{threshold}", ctx.now, ctx.settings, ref=f"idea:{idea.id}",
+                ctx.community_id,
+                idea.author_id,
+                "milestone_reached",
+                f"milestone:{idea.id}:{threshold}",
+                ctx.now,
+                ctx.settings,
+                ref=f"idea:{idea.id}",
             )
-            text = f"🎉 Idea #{idea.id} {idea.title!r} by {idea.author_name} reached {threshold} supporters!"
+            text = (
+                f"🎉 Idea #{idea.id} {idea.title!r} by {idea.author_name} "
+                f"reached {threshold} supporters!"
+            )
             channel = ctx.settings.announcements_channel or idea.channel_id or ctx.channel_id
             message = Message(text=text)
-            ctx.later(lambda m=message, c=channel: self._announce(ctx.community_id, c, m))
-        threshold = ctx.settings.review_threshold
-        if threshold is not None and tally.support >= threshold and idea.status == IdeaStatus.NEW:
+            ctx.later(functools.partial(self._announce, ctx.community_id, channel, message))
+        review_at = ctx.settings.review_threshold
+        if review_at is not None and tally.support >= review_at and idea.status == IdeaStatus.NEW:
             moved = await self.storage.ideas.set_status(
                 ctx.community_id, idea.id, IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW, ctx.now
             )
             if moved:
                 idea.status = IdeaStatus.UNDER_REVIEW
-                await ctx.audit("idea.status", f"idea:{idea.id}", "under_review (support threshold)")
+                await self.storage.audit.add(
+                    ctx.community_id,
+                    "system",
+                    "idea.status",
+                    f"idea:{idea.id}",
+                    "under_review (support threshold)",
+                    ctx.now,
+                )"
+                )
                 message = Message(
-                    text=f"Your idea #{idea.id} {idea.title!r} reached {threshold} supporters "
+                    text=f"Your idea #{idea.id} {idea.title!r} reached {review_at} supporters "
                     "and is now under review by the team."
                 )
                 ctx.later(lambda: self._dm(ctx.community_id, idea.author_id, message))

@@ -113,21 +113,26 @@ CREATE TABLE ledger (
 );
 CREATE INDEX ledger_member ON ledger (community_id, member_id, id);
 CREATE INDEX ledger_rule_day ON ledger (community_id, member_id, rule, day);
-CREATE INDEX ledger_time ON ledger (community_id, created_at);
+CREATE INDEX ledger_time ON ledger (community_id, created_at, member_id, amount);
 
 CREATE TABLE balances (
     community_id TEXT NOT NULL,
     member_id    TEXT NOT NULL,
     balance      INTEGER NOT NULL DEFAULT 0,
+    -- points earned by contributing: the balance before spending on rewards (leaderboards)
+    earned       INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (community_id, member_id)
 ) WITHOUT ROWID;
-CREATE INDEX balances_rank ON balances (community_id, balance DESC);
+CREATE INDEX balances_rank ON balances (community_id, earned DESC);
 
 CREATE TRIGGER ledger_balance AFTER INSERT ON ledger
 BEGIN
-    INSERT INTO balances (community_id, member_id, balance)
-    VALUES (NEW.community_id, NEW.member_id, NEW.amount)
-    ON CONFLICT (community_id, member_id) DO UPDATE SET balance = balance + NEW.amount;
+    INSERT INTO balances (community_id, member_id, balance, earned)
+    VALUES (NEW.community_id, NEW.member_id, NEW.amount,
+            CASE WHEN NEW.rule = 'redemption' THEN 0 ELSE NEW.amount END)
+    ON CONFLICT (community_id, member_id) DO UPDATE SET
+        balance = balance + NEW.amount,
+        earned = earned + CASE WHEN NEW.rule = 'redemption' THEN 0 ELSE NEW.amount END;
 END;
 
 CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger

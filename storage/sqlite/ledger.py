@@ -87,14 +87,14 @@ class SqliteLedgerRepo:
     ) -> list[tuple[str, int]]:
         if since is None:
             rows = await self.db.fetchall(
-                "SELECT member_id, balance AS points FROM balances WHERE community_id = ?"
-                " AND balance > 0 ORDER BY balance DESC, member_id LIMIT ?",
+                "SELECT member_id, earned AS points FROM balances WHERE community_id = ?"
+                " AND earned > 0 ORDER BY earned DESC, member_id LIMIT ?",
                 (community_id, limit),
             )
         else:
             rows = await self.db.fetchall(
                 "SELECT member_id, sum(amount) AS points FROM ledger WHERE community_id = ?"
-                " AND created_at >= ? GROUP BY member_id HAVING points > 0"
+                " AND created_at >= ? AND rule <> 'redemption' GROUP BY member_id HAVING points > 0"
                 " ORDER BY points DESC, member_id LIMIT ?",
                 (community_id, ts(since), limit),
             )
@@ -103,29 +103,30 @@ class SqliteLedgerRepo:
     async def rank(
         self, community_id: str, member_id: str, since: datetime | None
     ) -> tuple[int, int] | None:
-        """Rank = 1 + members strictly ahead (ties share a rank, ordered by id for display)."""
+        """Rank = 1 + members strictly ahead. Leaderboards count points earned, not spent."""
         if since is None:
             mine = await self.db.scalar(
-                "SELECT balance FROM balances WHERE community_id = ? AND member_id = ?",
+                "SELECT earned FROM balances WHERE community_id = ? AND member_id = ?",
                 (community_id, member_id),
             )
             if mine is None or mine <= 0:
                 return None
             ahead = await self.db.scalar(
-                "SELECT count(*) FROM balances WHERE community_id = ? AND balance > ?",
+                "SELECT count(*) FROM balances WHERE community_id = ? AND earned > ?",
                 (community_id, mine),
             )
             return int(ahead) + 1, int(mine)
         mine = await self.db.scalar(
             "SELECT sum(amount) FROM ledger WHERE community_id = ? AND member_id = ?"
-            " AND created_at >= ?",
+            " AND created_at >= ? AND rule <> 'redemption'",
             (community_id, member_id, ts(since)),
         )
         if mine is None or mine <= 0:
             return None
         ahead = await self.db.scalar(
             "SELECT count(*) FROM (SELECT member_id FROM ledger WHERE community_id = ?"
-            " AND created_at >= ? GROUP BY member_id HAVING sum(amount) > ?)",
+            " AND created_at >= ? AND rule <> 'redemption' GROUP BY member_id"
+            " HAVING sum(amount) > ?)",
             (community_id, ts(since), mine),
         )
         return int(ahead) + 1, int(mine)

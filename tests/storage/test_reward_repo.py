@@ -38,7 +38,8 @@ async def test_add_then_find_by_id_and_by_name_ignoring_case_and_spaces(
     assert (by_id.name, by_id.cost, by_id.stock, by_id.active) == ("Café  Mug", 50, 3, True)
     assert by_id.created_at == NOW
     found = await repo.by_name(C, " CAFÉ mug ")
-    assert found is not None and found.id == made.id
+    assert found is not None
+    assert found.id == made.id
     assert await repo.by_name(C, "Café Mugs") is None
 
 
@@ -61,7 +62,8 @@ async def test_live_name_is_unique_until_the_reward_is_removed(repo: SqliteRewar
     assert second.id != first.id
     # the removed one is still readable by id, for old redemptions
     old = await repo.get(C, first.id)
-    assert old is not None and not old.active
+    assert old is not None
+    assert not old.active
 
 
 async def test_schema_refuses_bad_cost_and_negative_stock(repo: SqliteRewardRepo) -> None:
@@ -97,13 +99,16 @@ async def test_held_redemptions_reduce_what_is_available(repo: SqliteRewardRepo)
     first = await repo.hold(C, mug.id, "ana", 50, NOW)
     assert first.status == RedemptionStatus.HELD
     assert (first.reward_name, first.member_id, first.cost) == ("Mug", "ana", 50)
-    assert first.decided_at is None and first.decided_by is None
+    assert first.decided_at is None
+    assert first.decided_by is None
     second = await repo.hold(C, mug.id, "bo", 50, NOW)
     held = await repo.get(C, mug.id)
-    assert held is not None and (held.held, held.available) == (2, 0)
+    assert held is not None
+    assert (held.held, held.available) == (2, 0)
     assert await repo.decide(C, second.id, RedemptionStatus.REJECTED, "mod", NOW, "no")
     after = await repo.get(C, mug.id)
-    assert after is not None and (after.held, after.available) == (1, 1)
+    assert after is not None
+    assert (after.held, after.available) == (1, 1)
 
 
 async def test_take_one_stops_at_zero_and_leaves_unlimited_alone(repo: SqliteRewardRepo) -> None:
@@ -111,11 +116,13 @@ async def test_take_one_stops_at_zero_and_leaves_unlimited_alone(repo: SqliteRew
     assert await repo.take_one(C, mug.id)
     assert not await repo.take_one(C, mug.id)
     empty = await repo.get(C, mug.id)
-    assert empty is not None and empty.stock == 0
+    assert empty is not None
+    assert empty.stock == 0
     sticker = await repo.add(C, "Sticker", 5, None, NOW)
     assert await repo.take_one(C, sticker.id)
     still = await repo.get(C, sticker.id)
-    assert still is not None and still.stock is None
+    assert still is not None
+    assert still.stock is None
     assert not await repo.take_one(OTHER, sticker.id)
 
 

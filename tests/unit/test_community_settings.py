@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from config.community import (
+    CommunitySettings,
+    SettingError,
+    apply_setting,
+    flatten,
+    setting_keys,
+)
+
+
+def test_defaults_are_sensible() -> None:
+    s = CommunitySettings()
+    assert s.vote_mode == "up" and s.vote_emojis() == ("👍",)
+    assert not s.allow_self_votes and s.points.vote_cast.value == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "check"),
+    [
+        ("vote_mode", "updown", lambda s: s.vote_emojis() == ("👍", "👎")),
+        ("points.vote_cast.daily_cap", "5", lambda s: s.points.vote_cast.daily_cap == 5),
+        ("points.vote_cast.daily_cap", "none", lambda s: s.points.vote_cast.daily_cap is None),
+        ("milestones", "50, 10", lambda s: s.milestones == [10, 50]),
+        ("review_queue", "on", lambda s: s.review_queue is True),
+        ("timezone", "Europe/Paris", lambda s: s.timezone == "Europe/Paris"),
+        ("ideas_channel", "C123", lambda s: s.ideas_channel == "C123"),
+        ("ideas_channel", "none", lambda s: s.ideas_channel is None),
+        ("VOTE_MODE", "scale", lambda s: s.vote_value("3️⃣") == 3),
+    ],
+)
+def test_apply_setting_valid(key: str, raw: str, check) -> None:  # type: ignore[no-untyped-def]
+    assert check(apply_setting(CommunitySettings(), key, raw))
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "message"),
+    [
+        ("vote_mode", "sideways", "invalid value for vote_mode"),
+        ("timezone", "Mars/Olympus", "unknown timezone"),
+        ("no_such_key", "1", "unknown setting"),
+        ("min_member_days", "-1", "greater than or equal to 0"),
+        ("review_queue", "maybe", "valid boolean"),
+        ("points.vote_cast.value", "none", "needs a value"),
+        ("emoji_down", "👍", "must differ"),
+        ("scale_emojis", "a,b", "five different emojis"),
+        ("points", "3", "unknown setting"),
+    ],
+)
+def test_apply_setting_invalid_changes_nothing(key: str, raw: str, message: str) -> None:
+    before = CommunitySettings()
+    snapshot = before.model_dump()
+    with pytest.raises(SettingError, match=message):
+        apply_setting(before, key, raw)
+    assert before.model_dump() == snapshot
+
+
+def test_flatten_lists_every_key_once() -> None:
+    rows = flatten(CommunitySettings())
+    keys = [k for k, _ in rows]
+    assert keys == setting_keys() and len(set(keys)) == len(keys)
+    assert ("vote_mode", "up") in rows and ("ideas_channel", "(not set)") in rows

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import DEFAULT_DATABASE_URL, Settings, load_settings
+
+
+def test_defaults_need_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COCREATE_CONFIG", raising=False)
+    for name in ("DATABASE_URL", "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "HTTP_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    s = Settings()
+    assert s.database_url == DEFAULT_DATABASE_URL
+    assert s.sqlite_path() == "data/cocreate.sqlite3"
+    assert not s.discord_enabled and not s.slack_enabled
+
+
+def test_environment_beats_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    toml = tmp_path / "c.toml"
+    toml.write_text('log_level = "debug"\nhttp_port = 9000\ndiscord_guild_ids = ["1", "2"]\n')
+    monkeypatch.setenv("HTTP_PORT", "9100")
+    s = load_settings(str(toml))
+    assert s.log_level == "DEBUG" and s.http_port == 9100 and s.discord_guild_ids == ["1", "2"]
+
+
+def test_lists_from_comma_separated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "0, 1")
+    assert Settings().discord_shard_ids == [0, 1]
+
+
+def test_tokens_are_secret_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "super-secret-token")
+    s = Settings()
+    assert s.discord_enabled and "super-secret-token" not in repr(s)
+
+
+def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "chatty")
+    with pytest.raises(ValueError, match="LOG_LEVEL"):
+        Settings()
+
+
+def test_unsupported_database_url() -> None:
+    with pytest.raises(ValueError, match="only sqlite"):
+        Settings(database_url="mysql://x").sqlite_path()
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="config file not found"):
+        load_settings(str(tmp_path / "nope.toml"))
+
+
+def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    example = Path(__file__).parents[2] / "config" / "cocreate.example.toml"
+    monkeypatch.setenv("COCREATE_CONFIG", str(example))
+    s = Settings()
+    assert s.database_url == DEFAULT_DATABASE_URL and s.http_port == 8080
