@@ -144,7 +144,6 @@ class VotingService:
                     f"idea:{idea.id}",
                     "under_review (support threshold)",
                     ctx.now,
-                )"
                 )
                 message = Message(
                     text=f"Your idea #{idea.id} {idea.title!r} reached {review_at} supporters "
