@@ -16,7 +16,15 @@ TOPICS = {
 
 
 def build_registry() -> Registry:
-    from bot.commands import campaigns, cocreate, ideas, points, prompts, rewards
+    # imported here: the topic modules import this package for the command model
+    from bot.commands import (
+        campaigns,
+        cocreate,
+        ideas,
+        points,
+        prompts,
+        rewards,
+    )
 
     registry = Registry()
     for name, description in TOPICS.items():
