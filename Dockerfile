@@ -12,7 +12,7 @@ RUN groupadd --system --gid 10001 cocreate \
 
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bot/ ./bot/
 COPY adapters/ ./adapters/
 COPY storage/ ./storage/

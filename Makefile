@@ -31,7 +31,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	@for m in benchmarks/*.py; do n=$$(basename $$m .py); [ "$$n" = "__init__" ] || [ "$$n" = "common" ] || $(BIN)/python -m benchmarks.$$n --quick; done
+	@found=0; for m in benchmarks/*.py; do \
+		[ -f "$$m" ] || continue; n=$$(basename $$m .py); \
+		case "$$n" in __init__|common) continue;; esac; \
+		found=1; $(BIN)/python -m benchmarks.$$n $(BENCH_ARGS) || exit 1; \
+	done; [ $$found = 1 ] || echo "no benchmarks yet"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

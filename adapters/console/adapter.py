@@ -1,0 +1,284 @@
+"""The console adapter: act as any member from a terminal or a script, see what the bot posts.
+
+It is a platform like any other: it turns lines into the same neutral events the Discord and
+Slack adapters produce, hands them to the sink it was started with, and shows what the engine
+replied and what it posted or sent through the in-memory platform since the previous line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from adapters.console import parse
+from adapters.console.render import indent, message_lines, reply_lines, safe
+from adapters.memory.platform import MemoryPlatform
+from bot.clock import Clock, FakeClock
+from bot.commands.spec import Registry
+from bot.commands.text import parse_command
+from bot.errors import UserError
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    InboundEvent,
+    PromptAnswered,
+    ReactionAdded,
+    ReactionRemoved,
+    ThreadMessagePosted,
+)
+from bot.ports import PostedCard
+from bot.replies import IdeaCard, Reply
+
+COMMUNITY = "console:local"
+CHANNEL = "general"
+MODERATOR_NAMES = frozenset({"mod", "admin"})
+DEFAULT_ACTOR = "admin"
+
+Sink = Callable[[InboundEvent], Awaitable[Reply]]
+Settle = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class ConsolePlatform(MemoryPlatform):
+    """The memory platform, also remembering each card's thread so `comment 3` can reach it."""
+
+    threads: dict[str, str] = field(default_factory=dict)
+
+    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
+        posted = await super().post_card(community_id, channel_id, card)
+        if posted.thread_id is not None:
+            self.threads[posted.message_id] = posted.thread_id
+        return posted
+
+
+@dataclass
+class Outcome:
+    """What one line produced: text to print, whether the engine accepted it, whether to stop."""
+
+    lines: list[str] = field(default_factory=list)
+    ok: bool = True
+    quit: bool = False
+
+
+@dataclass
+class _Member:
+    admin: bool
+    roles: set[str] = field(default_factory=set)
+
+
+class ConsoleSession:
+    """Turns console lines into neutral events for one community, and renders the results."""
+
+    def __init__(
+        self,
+        platform: ConsolePlatform,
+        registry: Registry,
+        clock: Clock,
+        *,
+        community_id: str = COMMUNITY,
+        channel_id: str = CHANNEL,
+        settle: Settle | None = None,
+        echo: bool = False,
+        session_id: str | None = None,
+    ) -> None:
+        self.platform = platform
+        self.registry = registry
+        self.clock = clock
+        self.community_id = community_id
+        self.channel_id = channel_id
+        self.echo = echo
+        self.actor_name = DEFAULT_ACTOR
+        self._settle = settle
+        self._sink: Sink | None = None
+        # event ids must stay unique across runs on the same database, or a restart's first
+        # events would be taken for replays and ignored
+        self._session = session_id or uuid.uuid4().hex[:8]
+        self._ids = itertools.count(1)
+        self._members: dict[str, _Member] = {}
+        self._last_event: InboundEvent | None = None
+        self._seen_posts = len(platform.posts)
+        self._seen_dms = len(platform.dms)
+        self._seen_cards = dict(platform.cards)
+
+    async def start(self, sink: Sink) -> None:
+        """Adapters get a sink, not the engine: everything the console does goes through it."""
+        self._sink = sink
+
+    @property
+    def started(self) -> bool:
+        return self._sink is not None
+
+    # -- one line ---------------------------------------------------------------------------
+    async def handle_line(self, text: str) -> Outcome:
+        outcome = Outcome()
+        try:
+            line = parse.parse_line(text)
+            if line.actor is not None:
+                self.actor_name = line.actor
+            if self.echo:
+                outcome.lines.extend(self._echo(line, text))
+            await self._perform(line.action, outcome)
+        except UserError as exc:
+            outcome.ok = False
+            outcome.lines.append(f"⚠ {safe(exc.message)}")
+        if self._settle is not None:
+            await self._settle()
+        outcome.lines.extend(self._platform_news())
+        return outcome
+
+    def _echo(self, line: parse.Line, text: str) -> list[str]:
+        if isinstance(line.action, parse.Nothing):
+            return ["", f"# {safe(line.action.comment)}"] if line.action.comment else []
+        rest = text.strip()
+        if rest.lower().startswith("as "):
+            rest = rest[3:].strip().partition(" ")[2].strip()
+        return [f"> as {self.actor_name}: {safe(rest)}"]
+
+    async def _perform(self, action: parse.Action, outcome: Outcome) -> None:
+        match action:
+            case parse.Nothing() | parse.Declare() | parse.Help() | parse.Quit() | parse.Advance():
+                self._local(action, outcome)
+            case parse.Replay():
+                if self._last_event is None:
+                    raise UserError("Nothing to replay yet.")
+                reply = await self._send(self._last_event)
+                if reply.silent or reply.extra.get("ignored"):
+                    outcome.lines.append(
+                        f"(replayed event {self._last_event.event_id}: already handled, "
+                        "nothing changed)"
+                    )
+                else:
+                    outcome.lines.extend(reply_lines(reply, self.actor_name))
+            case _:
+                event = self._event(action)
+                self._last_event = event
+                reply = await self._send(event)
+                outcome.ok = reply.ok
+                outcome.lines.extend(self._describe(action, reply))
+
+    def _local(self, action: parse.Action, outcome: Outcome) -> None:
+        """Lines the console answers itself, without an event."""
+        match action:
+            case parse.Help():
+                outcome.lines.extend(parse.USAGE.split("\n"))
+            case parse.Quit():
+                outcome.quit = True
+            case parse.Declare(name=name, admin=admin, role=role):
+                member = self._member(name)
+                if admin is True:
+                    member.admin = True
+                elif admin is False:  # `plain`: neither a moderator nor holding any role
+                    member.admin = False
+                    member.roles.clear()
+                if role is not None:
+                    member.roles.add(role)
+                kind = "a moderator" if member.admin else "a member"
+                roles = f" with roles {', '.join(sorted(member.roles))}" if member.roles else ""
+                outcome.lines.append(f"({name} is {kind}{roles})")
+            case parse.Advance(delta=delta):
+                if not isinstance(self.clock, FakeClock):
+                    raise UserError("`advance` needs the demo's fake clock; this clock is real.")
+                now = self.clock.advance(delta)
+                outcome.lines.append(f"(the clock is now {now:%Y-%m-%d %H:%M} UTC)")
+
+    async def _send(self, event: InboundEvent) -> Reply:
+        if self._sink is None:
+            raise RuntimeError("the console session was not started")
+        return await self._sink(event)
+
+    # -- events -----------------------------------------------------------------------------
+    def _member(self, name: str) -> _Member:
+        if name not in self._members:
+            self._members[name] = _Member(admin=name in MODERATOR_NAMES)
+        return self._members[name]
+
+    def actor(self) -> Actor:
+        member = self._member(self.actor_name)
+        return Actor(
+            community_id=self.community_id,
+            member_id=self.actor_name,
+            display_name=self.actor_name.capitalize(),
+            roles=frozenset(member.roles),
+            is_admin=member.admin,
+        )
+
+    def _event(self, action: parse.Action) -> InboundEvent:
+        event_id = f"console-{self._session}-{next(self._ids)}"
+        actor = self.actor()
+        match action:
+            case parse.Command(topic=topic, text=text):
+                parsed = parse_command(self.registry, topic, text)
+                command = parsed.command
+                return CommandInvoked(
+                    event_id, actor, command.topic, command.verb, parsed.options, self.channel_id
+                )
+            case parse.React(emoji=emoji, idea_id=idea_id, added=added):
+                channel, message = self._card_of(idea_id)
+                kind = ReactionAdded if added else ReactionRemoved
+                return kind(event_id, actor, channel, message, emoji)
+            case parse.Answer(prompt_id=prompt_id, values=values):
+                return PromptAnswered(event_id, actor, prompt_id, values)
+            case parse.Comment(idea_id=idea_id):
+                channel, message = self._card_of(idea_id)
+                thread = self.platform.threads.get(message)
+                if thread is None:
+                    raise UserError(f"Idea #{idea_id} has no discussion thread.")
+                return ThreadMessagePosted(event_id, actor, channel, thread, f"{event_id}-msg")
+        raise TypeError(f"not an event: {action!r}")  # pragma: no cover
+
+    def _card_of(self, idea_id: int) -> tuple[str, str]:
+        """The channel and message of idea #N's card, as a member would see it on screen."""
+        found = [m for m, card in self.platform.cards.items() if card.idea_id == idea_id]
+        if not found:
+            raise UserError(
+                f"Idea #{idea_id} has no card to react on here (it may not exist, or wait for "
+                "a moderator's approval)."
+            )
+        message = found[-1]
+        return self.platform.card_channels[message], message
+
+    def _describe(self, action: parse.Action, reply: Reply) -> list[str]:
+        who = self.actor_name
+        lines = reply_lines(reply, who)
+        if isinstance(action, parse.React):
+            verb = "react" if action.added else "unreact"
+            if reply.extra.get("remove_reaction"):
+                lines.append(f"(the {action.emoji} is taken off card #{action.idea_id})")
+            elif reply.extra.get("ignored"):
+                lines.append(f"({verb} {action.emoji} on #{action.idea_id}: no vote changed)")
+            elif reply.extra.get("vote") == "removed":
+                lines.append(f"({who}'s vote on #{action.idea_id} is removed)")
+            elif "vote" in reply.extra:
+                lines.append(f"({who}'s {action.emoji} on #{action.idea_id} counts)")
+        elif isinstance(action, parse.Comment) and reply.ok and not lines:
+            lines.append(f"({who} wrote in idea #{action.idea_id}'s thread)")
+        elif not lines and reply.extra.get("ignored"):
+            lines.append("(already handled: nothing changed)")
+        return lines
+
+    # -- what the platform saw ----------------------------------------------------------------
+    def _platform_news(self) -> list[str]:
+        lines: list[str] = []
+        for sent in self.platform.posts[self._seen_posts :]:
+            where = f"[#{safe(sent.channel_id)}]"
+            if sent.message.card is not None and not sent.message.text:
+                lines.append(f"{where} new idea card:")
+            else:
+                lines.append(f"{where}")
+            lines.extend(indent(message_lines(sent.message)))
+        self._seen_posts = len(self.platform.posts)
+        for message_id, card in self.platform.cards.items():
+            before = self._seen_cards.get(message_id)
+            if before is not None and before != card:
+                lines.append(
+                    f"(card #{card.idea_id} updated: {safe(card.title)} [{card.status}] · "
+                    f"{card.tally})"
+                )
+        self._seen_cards = dict(self.platform.cards)
+        for _, member, message in self.platform.dms[self._seen_dms :]:
+            lines.append(f"[DM to {safe(member)}]")
+            lines.extend(indent(message_lines(message)))
+        self._seen_dms = len(self.platform.dms)
+        return lines

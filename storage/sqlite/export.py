@@ -1,0 +1,135 @@
+"""`cocreate export`: the community's data as CSV or JSON files, for spreadsheets and audits.
+
+Anonymous prompts stay anonymous here too: their responses carry no member id or name and no
+timestamps (which could be matched against other records), and they are listed in answer order
+rather than in the order people answered. Text cells that a spreadsheet would run as a formula
+are neutralised in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from storage.sqlite.db import Database
+
+TABLES = ("ideas", "votes", "responses", "ledger", "balances")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_QUERIES: dict[str, str] = {
+    "ideas": (
+        "SELECT i.community_id, i.id AS idea_id, c.name AS campaign, i.title, i.description,"
+        " i.author_id, i.author_name, i.status, i.decline_reason, i.merged_into,"
+        " i.created_at, i.updated_at"
+        " FROM ideas i LEFT JOIN campaigns c ON c.id = i.campaign_id {where}"
+        " ORDER BY i.community_id, i.id"
+    ),
+    "votes": (
+        "SELECT v.community_id, v.idea_id, v.voter_id, v.value, v.emoji, v.created_at,"
+        " v.updated_at FROM votes v {where} ORDER BY v.community_id, v.idea_id, v.voter_id"
+    ),
+    "responses": (
+        "SELECT r.community_id, r.prompt_id, p.kind, p.question,"
+        " CASE WHEN p.anonymous THEN '' ELSE r.member_id END AS member_id,"
+        " CASE WHEN p.anonymous THEN '' ELSE r.member_name END AS member_name,"
+        " r.answer_json, r.score,"
+        " CASE WHEN p.anonymous THEN '' ELSE r.created_at END AS created_at,"
+        " CASE WHEN p.anonymous THEN '' ELSE r.updated_at END AS updated_at"
+        " FROM prompt_responses r"
+        " JOIN prompts p ON p.community_id = r.community_id AND p.id = r.prompt_id {where}"
+        " ORDER BY r.community_id, r.prompt_id,"
+        " CASE WHEN p.anonymous THEN r.answer_json ELSE r.created_at END, r.member_id"
+    ),
+    "ledger": (
+        "SELECT l.community_id, l.id AS entry_id, l.member_id, l.amount, l.rule, l.reason,"
+        " l.ref, l.actor_id, l.idem_key, l.created_at FROM ledger l {where}"
+        " ORDER BY l.community_id, l.id"
+    ),
+    "balances": (
+        "SELECT b.community_id, b.member_id, m.display_name, b.balance FROM balances b"
+        " LEFT JOIN members m ON m.community_id = b.community_id AND m.member_id = b.member_id"
+        " {where} ORDER BY b.community_id, b.balance DESC, b.member_id"
+    ),
+}
+_ALIAS = {"ideas": "i", "votes": "v", "responses": "r", "ledger": "l", "balances": "b"}
+_NEEDS = {"responses": ("prompts", "prompt_responses")}
+
+
+async def _existing_tables(db: Database) -> set[str]:
+    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {str(r["name"]) for r in rows}
+
+
+async def export_tables(db: Database, community_id: str | None) -> dict[str, list[dict[str, Any]]]:
+    """Every exported table as rows of plain values, for one community or all of them.
+
+    A table whose migration is not applied yet (prompts, on an old schema) exports empty.
+    """
+    present = await _existing_tables(db)
+    result: dict[str, list[dict[str, Any]]] = {}
+    for name in TABLES:
+        if not all(t in present for t in _NEEDS.get(name, (name,))):
+            result[name] = []
+            continue
+        where = f"WHERE {_ALIAS[name]}.community_id = ?" if community_id else ""
+        params = (community_id,) if community_id else ()
+        rows = await db.fetchall(_QUERIES[name].format(where=where), params)
+        result[name] = [_plain(name, dict(row)) for row in rows]
+    return result
+
+
+def _plain(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    if table == "responses":
+        row["answer"] = json.loads(row.pop("answer_json"))
+    return row
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _columns(table: str, rows: list[dict[str, Any]]) -> list[str]:
+    if rows:
+        return list(rows[0])
+    query = _QUERIES[table]
+    select = query.split(" FROM ")[0].removeprefix("SELECT ")
+    names = []
+    for part in select.split(","):
+        part = part.strip()
+        name = part.rsplit(" AS ", 1)[-1] if " AS " in part else part.split(".")[-1]
+        if not name.startswith("CASE") and name not in names:
+            names.append("answer" if name == "answer_json" else name)
+    return names
+
+
+def write_csv(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> list[tuple[Path, int]]:
+    """One ``TABLE.csv`` per table (with a header row even when empty); returns (path, rows)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, int]] = []
+    for table, rows in tables.items():
+        path = out_dir / f"{table}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=_columns(table, rows))
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+        written.append((path, len(rows)))
+    return written
+
+
+def write_json(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> list[tuple[Path, int]]:
+    """One ``TABLE.json`` per table: a list of objects, UTF-8, stable key order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, int]] = []
+    for table, rows in tables.items():
+        path = out_dir / f"{table}.json"
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append((path, len(rows)))
+    return written
