@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from bot.commands.spec import coerce_options
 from bot.context import Context
 from bot.errors import PermissionDenied, UserError
 from bot.events import (
@@ -120,8 +121,6 @@ class Engine:
         command = self.services.registry.get(event.topic, event.verb)
         if command is None:
             raise UserError(f"Unknown command /{event.topic} {event.verb}. Try `/cocreate help`.")
-        from bot.commands.spec import coerce_options
-
         options = coerce_options(command, event.options)
 
         async def step(ctx: Context) -> Reply:

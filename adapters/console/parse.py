@@ -154,7 +154,9 @@ def _action(text: str) -> Action:
         return React(emoji, _number(args[1], "idea"), added=verb == "react")
     if verb == "answer":
         if len(args) < 2:
-            raise UserError('Usage: answer PROMPT VALUE..., e.g. `answer 2 4` or `answer 3 "Yes!"`.')
+            raise UserError(
+                'Usage: answer PROMPT VALUE..., e.g. `answer 2 4` or `answer 3 "Yes!"`.'
+            )
         return Answer(_number(args[0], "prompt"), tuple(args[1:]))
     if verb == "comment":
         if len(args) != 1:

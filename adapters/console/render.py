@@ -65,8 +65,10 @@ def table_lines(table: Table) -> list[str]:
 def card_lines(card: IdeaCard) -> list[str]:
     lines = safe(card_text(card)).split("\n")
     if card.vote_emojis:
-        lines.append(f"react: {' '.join(card.vote_emojis)}  (e.g. `react {card.vote_emojis[0]} "
-                     f"{card.idea_id}`)")
+        lines.append(
+            f"react: {' '.join(card.vote_emojis)}  (e.g. `react {card.vote_emojis[0]} "
+            f"{card.idea_id}`)"
+        )
     return lines
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+from typing import Any
+
 from bot.commands.spec import Option, Registry
 from bot.context import Context
+from bot.csvsafe import to_csv
 from bot.errors import UserError
-from bot.replies import Reply, Table
+from bot.replies import Attachment, Reply, Table
 from config.community import SettingError, apply_setting, flatten
 
 
@@ -73,6 +78,21 @@ def register(registry: Registry) -> None:
         )
 
     @registry.command(
+        "cocreate", "export", "This community's data as CSV files in a zip", moderator=True
+    )
+    async def export(ctx: Context) -> Reply:
+        tables = await ctx.services.storage.export_tables(ctx.community_id)
+        await ctx.audit("data.export")
+        counts = ", ".join(f"{len(rows)} {name}" for name, (_, rows) in tables.items())
+        stamp = ctx.now.strftime("%Y%m%d-%H%M")
+        return Reply(
+            f"Export ready: {counts}.",
+            attachment=Attachment(
+                f"cocreate-export-{stamp}.zip", export_zip(tables), "application/zip"
+            ),
+        )
+
+    @registry.command(
         "cocreate",
         "audit",
         "Recent moderator actions",
@@ -88,3 +108,13 @@ def register(registry: Registry) -> None:
         return Reply(
             "Audit log", table=Table("Audit log", ("when", "who", "what", "on", "detail"), rows)
         )
+
+
+def export_zip(tables: dict[str, tuple[list[str], list[dict[str, Any]]]]) -> bytes:
+    """One CSV per table in a zip, safe to open in a spreadsheet."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, (columns, rows) in tables.items():
+            body = to_csv(columns, ([row.get(c) for c in columns] for row in rows))
+            archive.writestr(f"{name}.csv", body)
+    return buffer.getvalue()

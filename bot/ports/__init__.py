@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.ports.campaigns import CampaignRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
@@ -72,3 +72,9 @@ class Storage(Protocol):
         ...
 
     async def ping(self) -> bool: ...
+
+    async def export_tables(
+        self, community_id: str | None
+    ) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+        """Ideas, votes, responses, ledger and balances: (columns, rows) per table."""
+        ...

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.errors import DeliveryError, NotFound, UserError
-from bot.models import GONE_STATUSES, Campaign, Idea, IdeaStatus
+from bot.models import GONE_STATUSES, Campaign, Idea, IdeaStatus, title_key
 from bot.ports import Storage
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from bot.replies import IdeaCard, Reply, Table
@@ -95,8 +95,6 @@ class IdeaService:
             )
         await self._check_flood(ctx)
         campaign_id = chosen.id if chosen else None
-        from bot.models import title_key
-
         if await self.storage.ideas.title_taken(ctx.community_id, campaign_id, title_key(title)):
             raise UserError(f"An idea called {title!r} already exists here. Vote for it instead!")
         queued = ctx.settings.review_queue and not ctx.is_moderator
@@ -268,8 +266,6 @@ class IdeaService:
         idea = await self._own_and_open(ctx, idea_id)
         if title is not None:
             idea.title = clean_title(title)
-            from bot.models import title_key
-
             if await self.storage.ideas.title_taken(
                 ctx.community_id, idea.campaign_id, title_key(idea.title), exclude_id=idea.id
             ):

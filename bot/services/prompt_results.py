@@ -8,11 +8,10 @@ id, and list answers in a fixed order that does not follow who answered when.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.ports.prompts import Prompt, PromptResponse
 from bot.replies import Table
@@ -26,7 +25,6 @@ MAX_TEXT = 2000
 #: text answers shown in a results reply; the export has them all
 SHOWN_TEXTS = 50
 #: characters that make a spreadsheet treat a cell as a formula
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def parse_options(raw: str) -> tuple[str, ...]:
@@ -175,40 +173,24 @@ def _distribution_table(label: str, rows: tuple[tuple[str, int], ...], total: in
 
 def export_csv(prompt: Prompt, responses: list[PromptResponse]) -> bytes:
     """UTF-8 CSV of every response; anonymous prompts get no member columns and no times."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     if prompt.anonymous:
-        writer.writerow(["prompt_id", "answer", "score"])
-        rows = sorted((" | ".join(r.values), r.score) for r in responses)
-        for answer, score in rows:
-            writer.writerow([prompt.id, _cell(answer), "" if score is None else score])
-    else:
-        writer.writerow(
-            [
-                "prompt_id",
-                "member_id",
-                "member_name",
-                "answer",
-                "score",
-                "answered_at",
-                "changed_at",
-            ]
+        answers = sorted((" | ".join(r.values), r.score) for r in responses)
+        return to_csv(
+            ("prompt_id", "answer", "score"),
+            ((prompt.id, answer, score) for answer, score in answers),
         )
-        for r in responses:
-            writer.writerow(
-                [
-                    prompt.id,
-                    _cell(r.member_id),
-                    _cell(r.member_name),
-                    _cell(" | ".join(r.values)),
-                    "" if r.score is None else r.score,
-                    r.created_at.isoformat(),
-                    r.updated_at.isoformat(),
-                ]
+    return to_csv(
+        ("prompt_id", "member_id", "member_name", "answer", "score", "answered_at", "changed_at"),
+        (
+            (
+                prompt.id,
+                r.member_id,
+                r.member_name,
+                " | ".join(r.values),
+                r.score,
+                r.created_at.isoformat(),
+                r.updated_at.isoformat(),
             )
-    return buffer.getvalue().encode("utf-8")
-
-
-def _cell(text: str) -> str:
-    """Neutralise spreadsheet formulas in member-written text (CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+            for r in responses
+        ),
+    )

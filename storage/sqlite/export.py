@@ -54,6 +54,49 @@ _QUERIES: dict[str, str] = {
         " {where} ORDER BY b.community_id, b.balance DESC, b.member_id"
     ),
 }
+#: CSV headers; DictWriter refuses a row with any other key, so a query change cannot drift
+COLUMNS: dict[str, list[str]] = {
+    "ideas": [
+        "community_id",
+        "idea_id",
+        "campaign",
+        "title",
+        "description",
+        "author_id",
+        "author_name",
+        "status",
+        "decline_reason",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ],
+    "votes": ["community_id", "idea_id", "voter_id", "value", "emoji", "created_at", "updated_at"],
+    "responses": [
+        "community_id",
+        "prompt_id",
+        "kind",
+        "question",
+        "member_id",
+        "member_name",
+        "score",
+        "created_at",
+        "updated_at",
+        "answer",
+    ],
+    "ledger": [
+        "community_id",
+        "entry_id",
+        "member_id",
+        "amount",
+        "rule",
+        "reason",
+        "ref",
+        "actor_id",
+        "idem_key",
+        "created_at",
+    ],
+    "balances": ["community_id", "member_id", "display_name", "balance"],
+}
 _ALIAS = {"ideas": "i", "votes": "v", "responses": "r", "ledger": "l", "balances": "b"}
 _NEEDS = {"responses": ("prompts", "prompt_responses")}
 
@@ -95,20 +138,6 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _columns(table: str, rows: list[dict[str, Any]]) -> list[str]:
-    if rows:
-        return list(rows[0])
-    query = _QUERIES[table]
-    select = query.split(" FROM ")[0].removeprefix("SELECT ")
-    names = []
-    for part in select.split(","):
-        part = part.strip()
-        name = part.rsplit(" AS ", 1)[-1] if " AS " in part else part.split(".")[-1]
-        if not name.startswith("CASE") and name not in names:
-            names.append("answer" if name == "answer_json" else name)
-    return names
-
-
 def write_csv(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> list[tuple[Path, int]]:
     """One ``TABLE.csv`` per table (with a header row even when empty); returns (path, rows)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +145,7 @@ def write_csv(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> list[tu
     for table, rows in tables.items():
         path = out_dir / f"{table}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=_columns(table, rows))
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS[table])
             writer.writeheader()
             for row in rows:
                 writer.writerow({k: _csv_cell(v) for k, v in row.items()})

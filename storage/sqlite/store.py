@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
+from storage.sqlite import export
 from storage.sqlite.campaigns import SqliteCampaignRepo
 from storage.sqlite.community import (
     SqliteAuditRepo,
@@ -37,6 +39,12 @@ class SqliteStorage:
 
     async def ping(self) -> bool:
         return await self.db.ping()
+
+    async def export_tables(
+        self, community_id: str | None
+    ) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+        tables = await export.export_tables(self.db, community_id)
+        return {name: (list(export.COLUMNS[name]), rows) for name, rows in tables.items()}
 
     async def close(self) -> None:
         await self.db.close()

@@ -208,3 +208,21 @@ async def test_replayed_command_event_changes_nothing(harness: Harness) -> None:
     assert first.ok and again.silent
     assert await idea_count(harness) == 1
     assert len(harness.platform.cards) == 1
+
+
+async def test_moderator_export_zip_has_every_table(harness: Harness) -> None:
+    import io
+    import zipfile
+
+    alice = harness.member("alice")
+    idea_id = await harness.submit(alice, "=HYPERLINK(evil)")
+    await harness.react(harness.member("bob"), idea_id)
+    refused = await harness.cmd(alice, "cocreate export")
+    assert not refused.ok
+    reply = await harness.cmd(harness.moderator(), "cocreate export")
+    assert reply.attachment is not None and reply.attachment.filename.endswith(".zip")
+    archive = zipfile.ZipFile(io.BytesIO(reply.attachment.content))
+    assert set(archive.namelist()) >= {"ideas.csv", "votes.csv", "ledger.csv", "balances.csv"}
+    ideas_csv = archive.read("ideas.csv").decode()
+    assert "'=HYPERLINK(evil)" in ideas_csv  # a formula never runs in a spreadsheet
+    assert archive.read("votes.csv").decode().count("\n") == 2  # header + bob's vote

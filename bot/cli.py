@@ -1,0 +1,247 @@
+"""The `cocreate` command line (also `python -m bot`): run, demo, migrate, export, healthcheck.
+
+This module is the process's composition root: the only place in ``bot/`` that imports storage
+and adapters, because something has to choose them. The engine itself never does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import logging
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError
+
+from adapters.console.adapter import ConsolePlatform, ConsoleSession
+from adapters.console.demo import run_demo
+from adapters.console.repl import ConsoleAdapter, stream_lines
+from bot.app import build_app
+from bot.clock import FakeClock, SystemClock
+from bot.http import HealthReport, HttpServer, probe
+from bot.logs import configure_logging
+from config.settings import Settings, load_settings
+from storage.sqlite.db import Database
+from storage.sqlite.export import export_tables, write_csv, write_json
+from storage.sqlite.store import open_storage
+
+log = logging.getLogger("bot.cli")
+
+DESCRIPTION = (
+    "Cocreate: a customer co-creation bot. Settings come from environment variables "
+    "(DATABASE_URL, LOG_LEVEL, HTTP_PORT, DISCORD_TOKEN, SLACK_BOT_TOKEN, ...) and an optional "
+    "TOML file."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cocreate", description=DESCRIPTION)
+    parser.add_argument(
+        "--config", metavar="FILE", help="a TOML settings file (environment variables win)"
+    )
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    verbs.add_parser(
+        "run",
+        help="run the bot: the HTTP server, then the console (no platform adapters yet)",
+        description=(
+            "Apply migrations, serve /healthz and /metrics on HTTP_HOST:HTTP_PORT and open the "
+            "console adapter on standard input. At a terminal, `quit` or Ctrl-D ends the program; "
+            "with piped input the bot keeps serving after the input ends, until SIGTERM/SIGINT "
+            "or a `quit` line."
+        ),
+    )
+    demo = verbs.add_parser(
+        "demo",
+        help="play a whole community cycle through the real engine on a fresh database",
+        description=(
+            "Ideas, votes (with a refused self-vote and a replayed event), a feedback prompt, a "
+            "closed round, the results and the leaderboard, typed into the console adapter."
+        ),
+    )
+    demo.add_argument(
+        "--database",
+        metavar="PATH",
+        help="keep the demo's SQLite file here (it must not exist yet); default: a temp file",
+    )
+    verbs.add_parser(
+        "migrate",
+        help="apply pending database migrations and list them",
+        description="Apply every pending migration to DATABASE_URL and print what was applied.",
+    )
+    export = verbs.add_parser(
+        "export",
+        help="write ideas, votes, responses, ledger and balances as CSV or JSON files",
+        description=(
+            "Write one file per table (ideas, votes, responses, ledger, balances) into DIR. "
+            "Anonymous prompts' responses carry no member."
+        ),
+    )
+    export.add_argument("--format", choices=("csv", "json"), default="csv", help="default: csv")
+    export.add_argument("--out", metavar="DIR", required=True, help="the directory to write to")
+    export.add_argument(
+        "--community", metavar="ID", help="only this community (e.g. console:local); default: all"
+    )
+    verbs.add_parser(
+        "healthcheck",
+        help="exit 0 if the running bot's /healthz answers 200, else 1",
+        description="Probe http://127.0.0.1:HTTP_PORT/healthz, for a container HEALTHCHECK.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        settings.sqlite_path()
+    except (FileNotFoundError, ValidationError, ValueError) as exc:
+        print(f"cocreate: bad settings: {exc}", file=sys.stderr)
+        return 2
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")
+    verb: str = args.verb
+    if verb == "run":
+        return asyncio.run(run(settings))
+    if verb == "demo":
+        return asyncio.run(demo(settings, args.database))
+    if verb == "migrate":
+        return asyncio.run(migrate(settings))
+    if verb == "export":
+        return asyncio.run(export(settings, args.format, Path(args.out), args.community))
+    return asyncio.run(healthcheck(settings))
+
+
+def secrets(settings: Settings) -> list[str]:
+    """Every secret the settings hold, so the log filter can redact it wherever it appears."""
+    found = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr) and value.get_secret_value():
+            found.append(value.get_secret_value())
+    return found
+
+
+def _logging(settings: Settings, at_least: int = logging.DEBUG) -> None:
+    level = max(logging.getLevelNamesMapping()[settings.log_level], at_least)
+    configure_logging(logging.getLevelName(level), settings.log_format, secrets(settings))
+
+
+async def run(settings: Settings) -> int:
+    """Serve until SIGTERM/SIGINT, `quit`, or the end of a terminal's input; then shut down."""
+    _logging(settings)
+    storage = await open_storage(settings.sqlite_path(), settings.timezone)
+    platform = ConsolePlatform()
+    app = build_app(storage, platform, SystemClock())
+    interactive = sys.stdin.isatty()
+    session = ConsoleSession(platform, app.services.registry, app.services.clock)
+    console = ConsoleAdapter(session, sys.stdout, interactive=interactive)
+
+    async def health() -> HealthReport:
+        return HealthReport({"storage": await storage.ping(), console.name: console.connected})
+
+    http = HttpServer(settings.http_host, settings.http_port, health, app.services.metrics)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    reader: asyncio.Task[str] | None = None
+    try:
+        await http.start()
+        for platform_name, enabled in (
+            ("discord", settings.discord_enabled),
+            ("slack", settings.slack_enabled),
+        ):
+            if enabled:
+                log.error(
+                    f"{platform_name} credentials are set, but the {platform_name} adapter is "
+                    "not available in this version; serving the console only",
+                    extra={"adapter": platform_name},
+                )
+        await console.start(app.engine.handle)
+        log.info("console adapter started", extra={"community": session.community_id})
+        reader = asyncio.create_task(console.run(stream_lines(sys.stdin)))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if reader in done and reader.result() == "eof" and not interactive:
+            log.info("console input closed; still serving")
+            await stopper
+        stopper.cancel()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        if reader is not None and not reader.done():
+            reader.cancel()
+        log.info("shutting down")
+        await app.close()
+        await http.stop()
+        await storage.close()
+    return 0
+
+
+async def demo(settings: Settings, database: str | None) -> int:
+    _logging(settings, at_least=logging.WARNING)
+    if database is not None and Path(database).exists():
+        print(f"cocreate demo: {database} exists; the demo needs a fresh database", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="cocreate-demo-") as tmp:
+        path = database or str(Path(tmp) / "demo.sqlite3")
+        storage = await open_storage(path, "UTC")
+        platform = ConsolePlatform()
+        clock = FakeClock()
+        app = build_app(storage, platform, clock, card_interval=0.01)
+        session = ConsoleSession(
+            platform, app.services.registry, clock, settle=app.services.cards.flush, echo=True
+        )
+        await session.start(app.engine.handle)
+        try:
+            print(f"Cocreate demo: a community cycle in {session.community_id}, on {path}")
+            surprises = await run_demo(session, sys.stdout)
+        finally:
+            await app.close()
+            await storage.close()
+    for surprise in surprises:
+        print(f"cocreate demo: unexpected outcome: {surprise}", file=sys.stderr)
+    return 1 if surprises else 0
+
+
+async def migrate(settings: Settings) -> int:
+    _logging(settings, at_least=logging.WARNING)
+    db = Database(settings.sqlite_path())
+    await db.open()
+    try:
+        applied = await db.migrate()
+        current = await db.scalar("SELECT max(version) FROM schema_migrations")
+    finally:
+        await db.close()
+    if applied:
+        print(f"applied migrations: {', '.join(str(v) for v in applied)} (now at {current})")
+    else:
+        print(f"up to date (schema version {current})")
+    return 0
+
+
+async def export(settings: Settings, fmt: str, out_dir: Path, community: str | None) -> int:
+    _logging(settings, at_least=logging.WARNING)
+    storage = await open_storage(settings.sqlite_path(), settings.timezone)
+    try:
+        tables = await export_tables(storage.db, community)
+    finally:
+        await storage.close()
+    writer = write_csv if fmt == "csv" else write_json
+    for path, rows in writer(tables, out_dir):
+        print(f"wrote {path} ({rows} row{'s' * (rows != 1)})")
+    return 0
+
+
+async def healthcheck(settings: Settings) -> int:
+    host = settings.http_host
+    if host in ("", "0.0.0.0", "::", "localhost"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return 0 if await probe(f"http://{host}:{settings.http_port}/healthz") else 1
