@@ -1,0 +1,398 @@
+"""Contract tests for the core repositories (bot/ports) on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.errors import UserError
+from bot.models import Campaign, CampaignMode, Idea, IdeaStatus, Phase
+from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
+from storage.sqlite.store import SqliteStorage, open_storage
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+A = "console:a"
+B = "console:b"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+    s = await open_storage(str(tmp_path / "core.sqlite3"), default_timezone="Europe/Berlin")
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+def idea(title: str, community: str = A, author: str = "alice", **extra: Any) -> Idea:
+    new = Idea(0, community, None, title, "", author, author.title(), IdeaStatus.NEW, NOW, NOW)
+    for key, value in extra.items():
+        setattr(new, key, value)
+    return new
+
+
+async def add(store: SqliteStorage, title: str, **extra: Any) -> int:
+    return (await store.ideas.add(idea(title, **extra))).id
+
+
+async def test_ensure_is_idempotent_and_keeps_saved_settings(store: SqliteStorage) -> None:
+    await store.communities.ensure(A, "console", NOW)
+    await store.communities.ensure(A, "console", NOW)
+    assert await store.db.scalar("SELECT count(*) FROM communities WHERE id = ?", (A,)) == 1
+    defaults = await store.communities.settings(A)
+    assert defaults.timezone == "Europe/Berlin" and defaults.vote_mode == "up"
+    await store.communities.save_settings(A, defaults.model_copy(update={"vote_mode": "scale"}))
+    fresh = SqliteStorage(store.db, "Europe/Berlin")  # no cache: ensure hits the database
+    await fresh.communities.ensure(A, "console", NOW)
+    assert (await fresh.communities.settings(A)).vote_mode == "scale"
+    assert await store.communities.all_ids() == [A]
+    assert (await store.communities.settings(B)).timezone == "Europe/Berlin"  # no row: defaults
+    assert await store.communities.all_ids() == [A]
+
+
+async def test_settings_survive_reopening_the_file(store: SqliteStorage) -> None:
+    await store.communities.ensure(A, "console", NOW)
+    changed = (await store.communities.settings(A)).model_copy(
+        update={"milestones": [3, 7], "ideas_channel": "ideas"}
+    )
+    await store.communities.save_settings(A, changed)
+    path = store.db.path
+    await store.close()
+    reopened = await open_storage(path)
+    try:
+        loaded = await reopened.communities.settings(A)
+        assert loaded.milestones == [3, 7] and loaded.ideas_channel == "ideas"
+        assert loaded.timezone == "Europe/Berlin"  # stored at ensure, not the new default
+    finally:
+        await reopened.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: SqliteCommunityRepo.settings() caches a value read inside a transaction that "
+    "is later rolled back, so the rolled-back settings stay in effect",
+)
+async def test_cache_not_stale_after_rolled_back_save(store: SqliteStorage) -> None:
+    await store.communities.ensure(A, "console", NOW)
+    before = await store.communities.settings(A)
+    with pytest.raises(RuntimeError):  # noqa: PT012
+        async with store.transaction():
+            await store.communities.save_settings(
+                A, before.model_copy(update={"timezone": "Asia/Tokyo"})
+            )
+            await store.communities.settings(A)  # read back inside the transaction
+            raise RuntimeError("boom")
+    assert (await store.communities.settings(A)).timezone == "Europe/Berlin"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: SqliteCommunityRepo.ensure() skips the INSERT when the id is cached, but the "
+    "cached row may have been created in a transaction that rolled back",
+)
+async def test_ensure_after_rolled_back_ensure_creates_the_row(store: SqliteStorage) -> None:
+    with pytest.raises(RuntimeError):  # noqa: PT012
+        async with store.transaction():
+            await store.communities.ensure(A, "console", NOW)
+            await store.communities.settings(A)
+            raise RuntimeError("boom")
+    await store.communities.ensure(A, "console", NOW)
+    assert await store.communities.all_ids() == [A]
+
+
+async def test_event_claim_is_first_wins_and_scoped(store: SqliteStorage) -> None:
+    assert await store.events.claim(A, "ev1", "command", NOW) is True
+    assert await store.events.claim(A, "ev1", "reaction_added", NOW) is False
+    assert await store.events.claim(B, "ev1", "command", NOW) is True
+    assert await store.db.scalar("SELECT count(*) FROM processed_events") == 2
+
+
+async def test_audit_recent_is_newest_first_limited_and_scoped(store: SqliteStorage) -> None:
+    for n in range(5):
+        await store.audit.add(A, "mod", f"act{n}", "idea:1", "x" * 2000, NOW + timedelta(n))
+    await store.audit.add(B, "mod", "other", "", "", NOW)
+    recent = await store.audit.recent(A, limit=3)
+    assert [e.action for e in recent] == ["act4", "act3", "act2"]
+    assert recent[0].created_at == NOW + timedelta(4) and recent[0].actor_id == "mod"
+    assert len(recent[0].detail) == 1000
+    assert [e.action for e in await store.audit.recent(B)] == ["other"]
+
+
+async def test_member_names_touch_update_and_scoping(store: SqliteStorage) -> None:
+    await store.members.touch(A, "u1", "Alice", NOW)
+    await store.members.touch(A, "u1", "Alicia", NOW)
+    await store.members.touch(B, "u2", "Bob", NOW)
+    ids = [f"x{n}" for n in range(600)] + ["u1", "u2"]  # more than one 500-id chunk
+    assert await store.members.names(A, ids) == {"u1": "Alicia"}
+    assert await store.members.names(A, []) == {}
+    assert await store.members.name(A, "u2") == "u2"  # unknown here: falls back to the id
+    assert await store.members.name(B, "u2") == "Bob"
+
+
+async def add_campaign(
+    store: SqliteStorage, name: str, community: str = A, phase: Phase = Phase.SUBMISSIONS
+) -> Campaign:
+    mode = CampaignMode.CONTEST
+    return await store.campaigns.add(community, name, "brief", mode, phase, 3, "mod", NOW)
+
+
+async def test_campaign_add_by_name_and_case_insensitive_uniqueness(store: SqliteStorage) -> None:
+    spring = await add_campaign(store, "Spring Flavours")
+    assert spring.id > 0 and spring.phase == Phase.SUBMISSIONS
+    with pytest.raises(UserError, match="already a campaign"):
+        await add_campaign(store, "spring flavours")
+    assert (await add_campaign(store, "Spring Flavours", community=B)).id != spring.id
+    found = await store.campaigns.by_name(A, "  SPRING flavours ")
+    assert found is not None and found.id == spring.id and found.brief == "brief"
+    assert await store.campaigns.by_name(A, "Autumn") is None
+    assert await store.campaigns.get(B, spring.id) is None
+
+
+async def test_in_community_hides_closed_unless_asked(store: SqliteStorage) -> None:
+    a = await add_campaign(store, "A")
+    b = await add_campaign(store, "B")
+    c = await add_campaign(store, "C", phase=Phase.VOTING)
+    await add_campaign(store, "D", community=B)
+    assert await store.campaigns.set_phase(a.id, Phase.SUBMISSIONS, Phase.CLOSED, NOW)
+    assert await store.campaigns.set_phase(b.id, Phase.SUBMISSIONS, Phase.CANCELLED, NOW)
+    assert [x.name for x in await store.campaigns.in_community(A)] == ["C"]
+    every = await store.campaigns.in_community(A, include_closed=True)
+    assert [x.name for x in every] == ["A", "B", "C"]
+    assert every[0].closed_at == NOW and every[2].closed_at is None and c.closed_at is None
+
+
+async def test_set_phase_is_conditional(store: SqliteStorage) -> None:
+    camp = await add_campaign(store, "Spring")
+    later = NOW + timedelta(hours=1)
+    assert await store.campaigns.set_phase(camp.id, Phase.VOTING, Phase.CLOSED, later) is False
+    unchanged = await store.campaigns.get(A, camp.id)
+    assert unchanged is not None and unchanged.phase == Phase.SUBMISSIONS
+    assert unchanged.closed_at is None
+    assert await store.campaigns.set_phase(camp.id, Phase.SUBMISSIONS, Phase.VOTING, later)
+    assert await store.campaigns.set_phase(camp.id, Phase.SUBMISSIONS, Phase.VOTING, later) is False
+    assert await store.campaigns.set_phase(camp.id, Phase.VOTING, Phase.CLOSED, later)
+    closed = await store.campaigns.get(A, camp.id)
+    assert closed is not None and closed.phase == Phase.CLOSED and closed.closed_at == later
+
+
+async def test_live_title_unique_index_ignores_case_and_spaces(store: SqliteStorage) -> None:
+    await add(store, "Oat latte")
+    with pytest.raises(DuplicateTitle):
+        await add(store, "  OAT   Latte ")
+    camp = await add_campaign(store, "Spring")
+    await add(store, "oat latte", campaign_id=camp.id)  # another campaign: allowed
+    await add(store, "oat latte", community=B)  # another community: allowed
+    assert await store.ideas.title_taken(A, None, "oat latte")
+    assert await store.db.scalar("SELECT count(*) FROM ideas") == 3
+
+
+@pytest.mark.parametrize("gone", [IdeaStatus.WITHDRAWN, IdeaStatus.MERGED, IdeaStatus.REJECTED])
+async def test_gone_ideas_free_their_title(store: SqliteStorage, gone: IdeaStatus) -> None:
+    first = await add(store, "Oat latte")
+    assert await store.ideas.set_status(A, first, IdeaStatus.NEW, gone, NOW)
+    assert not await store.ideas.title_taken(A, None, "oat latte")
+    second = await add(store, "Oat Latte")
+    assert second != first
+    with pytest.raises(DuplicateTitle):  # and the reused title is protected again
+        await add(store, "oat latte")
+
+
+async def test_by_message_and_by_thread_are_scoped(store: SqliteStorage) -> None:
+    mine = await store.ideas.add(idea("Oat latte", description="oat milk", origin_channel="o"))
+    assert await store.ideas.get(B, mine.id) is None
+    mine.channel_id, mine.message_id, mine.thread_id = "gen", "m1", "t1"
+    await store.ideas.save(mine)
+    other = await store.ideas.add(idea("Oat latte", community=B))
+    other.message_id, other.thread_id = "m1", "t1"  # ids may repeat across workspaces
+    await store.ideas.save(other)
+    by_msg = await store.ideas.by_message(A, "m1")
+    by_thread = await store.ideas.by_thread(B, "t1")
+    assert by_msg is not None and (by_msg.id, by_msg.channel_id) == (mine.id, "gen")
+    assert (by_msg.title, by_msg.description, by_msg.origin_channel) == (
+        "Oat latte",
+        "oat milk",
+        "o",
+    )
+    assert by_msg.status == IdeaStatus.NEW and by_msg.created_at == NOW
+    assert by_thread is not None and by_thread.id == other.id
+    assert await store.ideas.by_message(A, "m2") is None
+    dup = await store.ideas.add(idea("Tea"))
+    dup.message_id = "m1"
+    with pytest.raises(DuplicateTitle):  # the card index refuses a second idea on one message
+        await store.ideas.save(dup)
+
+
+async def test_set_status_is_conditional(store: SqliteStorage) -> None:
+    new_id = await add(store, "Oat latte")
+    t2 = NOW + timedelta(hours=2)
+    assert not await store.ideas.set_status(A, new_id, IdeaStatus.PLANNED, IdeaStatus.SHIPPED, t2)
+    assert not await store.ideas.set_status(B, new_id, IdeaStatus.NEW, IdeaStatus.PLANNED, t2)
+    got = await store.ideas.get(A, new_id)
+    assert got is not None and got.status == IdeaStatus.NEW and got.updated_at == NOW
+    assert await store.ideas.set_status(A, new_id, IdeaStatus.NEW, IdeaStatus.PLANNED, t2)
+    got = await store.ideas.get(A, new_id)
+    assert got is not None and got.status == IdeaStatus.PLANNED and got.updated_at == t2
+
+
+async def test_count_open_by_author(store: SqliteStorage) -> None:
+    for n, status in enumerate(IdeaStatus):
+        await add(store, f"Idea {n}", status=status)
+    await add(store, "Someone else's", author="bob")
+    await add(store, "Elsewhere", community=B)
+    assert await store.ideas.count_open_by_author(A, "alice") == 4  # pending, new, review, planned
+    assert await store.ideas.count_open_by_author(A, "bob") == 1
+    assert await store.ideas.count_open_by_author(A, "carol") == 0
+
+
+async def test_search_sorts_filters_and_pages(store: SqliteStorage) -> None:
+    camp = await add_campaign(store, "Spring")
+    old = await add(store, "Old favourite")
+    fresh = await add(store, "Fresh", author="bob", campaign_id=camp.id)
+    quiet = await add(store, "Quiet")
+    gone = await add(store, "Gone", status=IdeaStatus.WITHDRAWN)
+    await add(store, "Elsewhere", community=B)
+    month_ago = NOW - timedelta(days=30)
+    for voter in ("v1", "v2", "v3"):
+        await store.votes.upsert(A, old, voter, 1, "👍", month_ago)
+    await store.votes.upsert(A, fresh, "v1", 1, "👍", NOW)
+    assert await _ids(store, IdeaFilter(), "top") == [old, fresh, quiet]
+    assert await _ids(store, IdeaFilter(), "trending") == [fresh, old, quiet]
+    assert await _ids(store, IdeaFilter(), "new") == [quiet, fresh, old]
+    assert await _ids(store, IdeaFilter(include_gone=True), "new") == [gone, quiet, fresh, old]
+    assert await _ids(store, IdeaFilter(status=IdeaStatus.WITHDRAWN), "top") == [gone]
+    assert await _ids(store, IdeaFilter(campaign_id=camp.id), "top") == [fresh]
+    assert await _ids(store, IdeaFilter(author_id="alice"), "top") == [old, quiet]
+    page2 = await store.ideas.search(A, IdeaFilter(), "top", NOW, limit=2, offset=2)
+    assert [(i.id, t.voters) for i, t in page2] == [(quiet, 0)]
+    first = await store.ideas.search(A, IdeaFilter(), "top", NOW, limit=1)
+    assert first[0][1].up == 3 and first[0][1].total == 3
+
+
+async def _ids(store: SqliteStorage, filters: IdeaFilter, sort: SortOrder) -> list[int]:
+    rows = await store.ideas.search(A, filters, sort, NOW)
+    return [i.id for i, _ in rows]
+
+
+async def test_upsert_returns_previous_and_remove(store: SqliteStorage) -> None:
+    target = await add(store, "Oat latte")
+    assert await store.votes.upsert(A, target, "bob", 1, "👍", NOW) is None
+    previous = await store.votes.upsert(A, target, "bob", -1, "👎", NOW)
+    assert previous is not None and (previous.value, previous.emoji) == (1, "👍")
+    assert await store.db.scalar("SELECT count(*) FROM votes") == 1
+    removed = await store.votes.remove(target, "bob")
+    assert removed is not None and removed.value == -1
+    assert await store.votes.remove(target, "bob") is None
+    assert await store.votes.get(target, "bob") is None
+
+
+async def test_tally_for_up_down_and_scale_values(store: SqliteStorage) -> None:
+    updown, scale = await add(store, "Up down"), await add(store, "Scale")
+    for voter, value in (("a", 1), ("b", 1), ("c", -1)):
+        await store.votes.upsert(A, updown, voter, value, "x", NOW)
+    for voter, value in (("a", 5), ("b", 2)):
+        await store.votes.upsert(A, scale, voter, value, "x", NOW)
+    t = await store.votes.tally(updown)
+    assert (t.voters, t.up, t.down, t.total) == (3, 2, 1, 1)
+    s = await store.votes.tally(scale)
+    assert (s.voters, s.total, s.average) == (2, 7, 3.5)
+    empty = await store.votes.tally(await add(store, "Nothing"))
+    assert (empty.voters, empty.total) == (0, 0)
+    with pytest.raises(sqlite3.IntegrityError):  # the schema refuses a zero or out-of-range vote
+        await store.votes.upsert(A, updown, "d", 0, "x", NOW)
+
+
+async def test_move_counts_overlapping_voters_once_and_milestones(store: SqliteStorage) -> None:
+    dup, keep = await add(store, "Dup"), await add(store, "Keep")
+    await store.votes.upsert(A, dup, "a", -1, "👎", NOW)
+    await store.votes.upsert(A, dup, "b", 1, "👍", NOW)
+    await store.votes.upsert(A, keep, "a", 1, "👍", NOW)
+    assert await store.votes.move(dup, keep) == 1
+    assert sorted(await store.votes.voters(keep)) == ["a", "b"]
+    assert await store.votes.voters(dup) == []
+    kept = await store.votes.get(keep, "a")
+    assert kept is not None and kept.value == 1  # the target's own vote wins
+    assert await store.votes.mark_milestone(keep, 10, NOW) is True
+    assert await store.votes.mark_milestone(keep, 10, NOW) is False
+    assert await store.votes.mark_milestone(keep, 50, NOW) is True
+
+
+async def pay(store: SqliteStorage, member: str, amount: int, key: str, **kw: Any) -> bool:
+    o: dict[str, Any] = {"rule": "manual", "day": "2026-01-05", "now": NOW, "community": A} | kw
+    args = (o["community"], member, amount, o["rule"], key, o["now"], o["day"], o.get("reason", ""))
+    return await store.ledger.append(*args)
+
+
+async def test_append_is_idempotent_and_balance_is_the_sum(store: SqliteStorage) -> None:
+    assert await pay(store, "bob", 10, "k1", reason="first")
+    assert not await pay(store, "bob", 999, "k1")
+    assert await pay(store, "bob", -3, "k2")
+    assert await pay(store, "bob", 5, "k1", community=B)  # keys are per community
+    pairs = ((A, "bob"), (B, "bob"), (A, "nobody"))
+    assert [await store.ledger.balance(c, m) for c, m in pairs] == [7, 5, 0]
+    entry = await store.ledger.by_key(A, "k1")
+    assert entry is not None and entry.amount == 10 and entry.reason == "first"
+    assert [e.idem_key for e in await store.ledger.history(A, "bob")] == ["k2", "k1"]
+    sums = await store.db.fetchall(
+        "SELECT community_id, member_id, sum(amount) FROM ledger GROUP BY 1, 2 ORDER BY 1"
+    )
+    assert [tuple(r) for r in sums] == [(A, "bob", 7), (B, "bob", 5)]
+
+
+async def test_ledger_is_append_only(store: SqliteStorage) -> None:
+    await pay(store, "bob", 10, "k1")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        await store.db.execute("UPDATE ledger SET amount = 1000")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        await store.db.execute("DELETE FROM ledger")
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.db.execute(
+            "INSERT INTO ledger (community_id, member_id, amount, rule, idem_key, day, created_at)"
+            " VALUES (?, 'bob', 1, 'manual', 'k1', 'd', 'now')",
+            (A,),
+        )
+    assert await store.ledger.balance(A, "bob") == 10
+
+
+async def test_earned_on_counts_one_rule_one_day_positive_only(store: SqliteStorage) -> None:
+    await pay(store, "bob", 3, "a", rule="vote_cast", day="2026-01-05")
+    await pay(store, "bob", 2, "b", rule="vote_cast", day="2026-01-05")
+    await pay(store, "bob", -2, "c", rule="vote_cast", day="2026-01-05")  # a reversal
+    await pay(store, "bob", 7, "d", rule="vote_cast", day="2026-01-06")
+    await pay(store, "bob", 9, "e", rule="thread_comment", day="2026-01-05")
+    assert await store.ledger.earned_on(A, "bob", "vote_cast", "2026-01-05") == 5
+    assert await store.ledger.earned_on(A, "bob", "vote_cast", "2026-01-06") == 7
+    assert await store.ledger.earned_on(A, "carol", "vote_cast", "2026-01-05") == 0
+
+
+async def test_top_and_rank_all_time_and_since(store: SqliteStorage) -> None:
+    old = NOW - timedelta(days=40)
+    await pay(store, "ann", 50, "a1", now=old)
+    for member, amount, key in (("ann", 5, "a2"), ("bob", 20, "b1"), ("cat", 20, "c1")):
+        await pay(store, member, amount, key)
+    await pay(store, "dan", 5, "d1", community=B)
+    assert await store.ledger.top(A, None) == [("ann", 55), ("bob", 20), ("cat", 20)]
+    assert await store.ledger.top(A, None, limit=1) == [("ann", 55)]
+    since = NOW - timedelta(days=7)
+    assert await store.ledger.top(A, since) == [("bob", 20), ("cat", 20), ("ann", 5)]
+    assert await store.ledger.rank(A, "ann", None) == (1, 55)
+    assert await store.ledger.rank(A, "cat", None) == (2, 20)  # ties share a rank
+    assert await store.ledger.rank(A, "ann", since) == (3, 5)
+    assert await store.ledger.rank(A, "dan", None) is None
+
+
+async def test_redemptions_lower_the_balance_but_not_the_leaderboard(store: SqliteStorage) -> None:
+    await pay(store, "ann", 100, "a1")
+    await pay(store, "bob", 80, "b1")
+    await pay(store, "ann", -60, "hold", rule="redemption")
+    assert await store.ledger.balance(A, "ann") == 40
+    assert await store.db.scalar("SELECT earned FROM balances WHERE member_id = 'ann'") == 100
+    since = NOW - timedelta(days=1)
+    for period in (None, since):
+        assert await store.ledger.top(A, period) == [("ann", 100), ("bob", 80)]
+        assert await store.ledger.rank(A, "ann", period) == (1, 100)
+        assert await store.ledger.rank(A, "bob", period) == (2, 80)
