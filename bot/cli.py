@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from pydantic import SecretStr, ValidationError
 
@@ -25,10 +26,11 @@ from bot.app import build_app
 from bot.clock import FakeClock, SystemClock
 from bot.http import HealthReport, HttpServer, probe
 from bot.logs import configure_logging
+from bot.ports import Storage
 from config.settings import Settings, load_settings
 from storage.sqlite.db import Database
 from storage.sqlite.export import export_tables, write_csv, write_json
-from storage.sqlite.store import open_storage
+from storage.sqlite.store import SqliteStorage, open_storage
 
 log = logging.getLogger("bot.cli")
 
@@ -108,6 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if verb == "run":
         return asyncio.run(run(settings))
     if verb == "demo":
+        if args.database is not None and Path(args.database).exists():
+            print(
+                f"cocreate demo: {args.database} exists; the demo needs a fresh database",
+                file=sys.stderr,
+            )
+            return 2
         return asyncio.run(demo(settings, args.database))
     if verb == "migrate":
         return asyncio.run(migrate(settings))
@@ -131,14 +139,29 @@ def _logging(settings: Settings, at_least: int = logging.DEBUG) -> None:
     configure_logging(logging.getLevelName(level), settings.log_format, secrets(settings))
 
 
+def _port(storage: SqliteStorage) -> Storage:
+    """SqliteStorage satisfies the Storage port, but the port declares its repositories as
+    mutable attributes, which mypy checks invariantly; the cast goes once the port declares
+    them read-only."""
+    return cast(Storage, storage)
+
+
 async def run(settings: Settings) -> int:
     """Serve until SIGTERM/SIGINT, `quit`, or the end of a terminal's input; then shut down."""
     _logging(settings)
     storage = await open_storage(settings.sqlite_path(), settings.timezone)
     platform = ConsolePlatform()
-    app = build_app(storage, platform, SystemClock())
+    app = build_app(_port(storage), platform, SystemClock())
     interactive = sys.stdin.isatty()
-    session = ConsoleSession(platform, app.services.registry, app.services.clock)
+    # piped input is echoed so the output reads as a transcript; card edits are flushed after
+    # each line so the member sees the new tally right away
+    session = ConsoleSession(
+        platform,
+        app.services.registry,
+        app.services.clock,
+        settle=app.services.cards.flush,
+        echo=not interactive,
+    )
     console = ConsoleAdapter(session, sys.stdout, interactive=interactive)
 
     async def health() -> HealthReport:
@@ -185,21 +208,24 @@ async def run(settings: Settings) -> int:
 
 async def demo(settings: Settings, database: str | None) -> int:
     _logging(settings, at_least=logging.WARNING)
-    if database is not None and Path(database).exists():
-        print(f"cocreate demo: {database} exists; the demo needs a fresh database", file=sys.stderr)
-        return 2
     with tempfile.TemporaryDirectory(prefix="cocreate-demo-") as tmp:
         path = database or str(Path(tmp) / "demo.sqlite3")
         storage = await open_storage(path, "UTC")
         platform = ConsolePlatform()
         clock = FakeClock()
-        app = build_app(storage, platform, clock, card_interval=0.01)
+        app = build_app(_port(storage), platform, clock, card_interval=0.01)
         session = ConsoleSession(
-            platform, app.services.registry, clock, settle=app.services.cards.flush, echo=True
+            platform,
+            app.services.registry,
+            clock,
+            settle=app.services.cards.flush,
+            echo=True,
+            session_id="demo",
         )
         await session.start(app.engine.handle)
         try:
-            print(f"Cocreate demo: a community cycle in {session.community_id}, on {path}")
+            where = database or "a fresh temporary database"
+            print(f"Cocreate demo: a community cycle in {session.community_id}, on {where}")
             surprises = await run_demo(session, sys.stdout)
         finally:
             await app.close()

@@ -76,9 +76,11 @@ class Campaign:
     def always_open(self) -> bool:
         return self.mode in (CampaignMode.BOARD, CampaignMode.MILESTONE)
 
-    def takes_submissions(self) -> bool:
+    def takes_submissions(self, by_moderator: bool = False) -> bool:
+        """Members submit in the submission phase (any time on a board); in a pick campaign
+        only moderators post the candidates, until it closes."""
         if self.mode == CampaignMode.PICK:
-            return False
+            return by_moderator and self.phase in (Phase.SUBMISSIONS, Phase.VOTING)
         if self.always_open:
             return self.phase not in (Phase.CLOSED, Phase.CANCELLED, Phase.PAUSED)
         return self.phase == Phase.SUBMISSIONS
@@ -116,6 +118,8 @@ class Vote:
     voter_id: str
     value: int
     emoji: str
+    cast_key: str = ""
+    received_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class Harness:
         self.platform = platform
         self.clock = clock
         self._ids = itertools.count(1)
+        self._run = uuid.uuid4().hex[:8]
 
     @classmethod
     async def create(cls, path: Path, community: str = COMMUNITY) -> Harness:
@@ -73,7 +75,8 @@ class Harness:
         return self.member(name, admin=True)
 
     def event_id(self) -> str:
-        return f"ev{next(self._ids)}"
+        # unique across harnesses on one file, so a "restarted" bot's events are not replays
+        return f"ev-{self._run}-{next(self._ids)}"
 
     async def cmd(
         self,

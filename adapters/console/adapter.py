@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from adapters.console import parse
 from adapters.console.render import indent, message_lines, reply_lines, safe
@@ -29,12 +29,15 @@ from bot.events import (
     ThreadMessagePosted,
 )
 from bot.ports import PostedCard
-from bot.replies import IdeaCard, Reply
+from bot.replies import IdeaCard, Message, Reply
 
 COMMUNITY = "console:local"
 CHANNEL = "general"
 MODERATOR_NAMES = frozenset({"mod", "admin"})
 DEFAULT_ACTOR = "admin"
+
+#: lines that are not something a member does, so the echo names no one
+_NO_ACTOR = (parse.Advance, parse.Declare, parse.Help, parse.Quit, parse.Replay)
 
 Sink = Callable[[InboundEvent], Awaitable[Reply]]
 Settle = Callable[[], Awaitable[None]]
@@ -98,6 +101,7 @@ class ConsoleSession:
         self._ids = itertools.count(1)
         self._members: dict[str, _Member] = {}
         self._last_event: InboundEvent | None = None
+        self._reply: Reply | None = None
         self._seen_posts = len(platform.posts)
         self._seen_dms = len(platform.dms)
         self._seen_cards = dict(platform.cards)
@@ -113,6 +117,7 @@ class ConsoleSession:
     # -- one line ---------------------------------------------------------------------------
     async def handle_line(self, text: str) -> Outcome:
         outcome = Outcome()
+        self._reply = None
         try:
             line = parse.parse_line(text)
             if line.actor is not None:
@@ -134,6 +139,8 @@ class ConsoleSession:
         rest = text.strip()
         if rest.lower().startswith("as "):
             rest = rest[3:].strip().partition(" ")[2].strip()
+        if isinstance(line.action, _NO_ACTOR):
+            return [f"> {safe(rest)}"]
         return [f"> as {self.actor_name}: {safe(rest)}"]
 
     async def _perform(self, action: parse.Action, outcome: Outcome) -> None:
@@ -186,7 +193,8 @@ class ConsoleSession:
     async def _send(self, event: InboundEvent) -> Reply:
         if self._sink is None:
             raise RuntimeError("the console session was not started")
-        return await self._sink(event)
+        self._reply = await self._sink(event)
+        return self._reply
 
     # -- events -----------------------------------------------------------------------------
     def _member(self, name: str) -> _Member:
@@ -258,6 +266,30 @@ class ConsoleSession:
             lines.append("(already handled: nothing changed)")
         return lines
 
+    def _unrepeated(self, message: Message) -> list[str]:
+        """A post's lines, without the table or prompt the reply just above already showed."""
+        reply = self._reply
+        if reply is None:
+            return message_lines(message)
+        if (message.text, message.table, message.prompt) == (reply.text, reply.table, reply.prompt):
+            return ["(the same as above, for everyone)"]
+        shown = [
+            kind
+            for kind, mine, theirs in (
+                ("table", message.table, reply.table),
+                ("prompt", message.prompt, reply.prompt),
+            )
+            if mine is not None and mine == theirs
+        ]
+        if not shown:
+            return message_lines(message)
+        trimmed = replace(
+            message,
+            table=None if "table" in shown else message.table,
+            prompt=None if "prompt" in shown else message.prompt,
+        )
+        return [*message_lines(trimmed), f"(with the {' and '.join(shown)} shown above)"]
+
     # -- what the platform saw ----------------------------------------------------------------
     def _platform_news(self) -> list[str]:
         lines: list[str] = []
@@ -265,9 +297,10 @@ class ConsoleSession:
             where = f"[#{safe(sent.channel_id)}]"
             if sent.message.card is not None and not sent.message.text:
                 lines.append(f"{where} new idea card:")
+                lines.extend(indent(message_lines(sent.message)))
             else:
-                lines.append(f"{where}")
-            lines.extend(indent(message_lines(sent.message)))
+                lines.append(where)
+                lines.extend(indent(self._unrepeated(sent.message)))
         self._seen_posts = len(self.platform.posts)
         for message_id, card in self.platform.cards.items():
             before = self._seen_cards.get(message_id)

@@ -91,7 +91,7 @@ class CampaignService:
     async def _entries(self, campaign: Campaign) -> list[tuple[Idea, Tally]]:
         entries = []
         for idea in await self.storage.ideas.in_campaign(campaign.community_id, campaign.id):
-            if idea.status in GONE_STATUSES:
+            if idea.status in GONE_STATUSES or idea.status == IdeaStatus.DECLINED:
                 continue
             entries.append((idea, await self.storage.votes.tally(idea.id)))
         return entries

@@ -91,6 +91,9 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
                 f"Idea #{idea.id} is {idea.status.label} and cannot take part in a merge."
             )
     dup_voters = await storage.votes.voters(dup.id)
+    for dropped in await storage.votes.overlap(dup.id, target.id):
+        # counted once: the duplicate's vote goes, and so do the points it paid
+        await ctx.services.voting.retract_points(ctx, dropped)
     moved = await storage.votes.move(dup.id, target.id)
     if not await storage.ideas.set_status(
         ctx.community_id, dup.id, dup.status, IdeaStatus.MERGED, ctx.now

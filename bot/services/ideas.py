@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.errors import DeliveryError, NotFound, UserError
-from bot.models import GONE_STATUSES, Campaign, Idea, IdeaStatus, title_key
+from bot.models import GONE_STATUSES, Campaign, CampaignMode, Idea, IdeaStatus, title_key
 from bot.ports import Storage
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from bot.replies import IdeaCard, Reply, Table
@@ -89,7 +89,11 @@ class IdeaService:
         description = clean_description(description)
         chosen = await self.campaign_named(ctx, campaign) if campaign else None
         chosen = chosen or await self._default_campaign(ctx)
-        if chosen is not None and not chosen.takes_submissions():
+        if chosen is not None and not chosen.takes_submissions(ctx.is_moderator):
+            if chosen.mode == CampaignMode.PICK:
+                raise UserError(
+                    f"In {chosen.name!r} the team posts the candidates; vote for your favourite!"
+                )
             raise UserError(
                 f"Campaign {chosen.name!r} is not taking ideas right now (phase: {chosen.phase})."
             )
@@ -254,7 +258,7 @@ class IdeaService:
         if idea.status not in (IdeaStatus.NEW, IdeaStatus.PENDING):
             raise UserError(f"Idea #{idea.id} is {idea.status.label}; it can no longer change.")
         campaign = await self.campaign_of(idea)
-        if campaign is not None and not campaign.takes_submissions():
+        if campaign is not None and not campaign.takes_submissions(ctx.is_moderator):
             raise UserError(f"Campaign {campaign.name!r} no longer takes changes to ideas.")
         return idea
 
@@ -285,10 +289,11 @@ class IdeaService:
         taken = await self.points.reverse(
             ctx.community_id, f"idea:{idea.id}", ctx.now, ctx.settings
         )
-        for voter in await self.storage.votes.voters(idea.id):
-            taken += await self.points.reverse(
-                ctx.community_id, f"received:{idea.id}:{voter}", ctx.now, ctx.settings
-            )
+        for vote in await self.storage.votes.of_idea(idea.id):
+            if vote.received_key:
+                taken += await self.points.reverse(
+                    ctx.community_id, vote.received_key, ctx.now, ctx.settings
+                )
         self.refresh(ctx, idea.id)
         note = f" {taken} points it earned were taken back." if taken else ""
         return Reply(f"Idea #{idea.id} is withdrawn.{note}")

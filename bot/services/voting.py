@@ -11,7 +11,7 @@ import functools
 from bot.context import Context
 from bot.events import ReactionAdded, ReactionRemoved
 from bot.metrics import Metrics
-from bot.models import Idea, IdeaStatus
+from bot.models import Idea, IdeaStatus, Vote
 from bot.ports import Storage
 from bot.replies import Message, Reply
 from bot.services.delivery import Delivery
@@ -50,7 +50,7 @@ class VotingService:
         previous = await self.storage.votes.upsert(
             ctx.community_id, idea.id, ctx.actor.member_id, value, event.emoji, ctx.now
         )
-        await self._pay(ctx, idea, previous.value if previous else None, value)
+        await self._pay(ctx, idea, previous, value)
         await self.check_milestones(ctx, idea)
         self.ideas.refresh(ctx, idea.id)
         self.metrics.inc("cocreate_votes_total", outcome="counted")
@@ -69,31 +69,32 @@ class VotingService:
             # a reaction that was never counted, or one the latest vote already replaced
             return Reply.nothing()
         await self.storage.votes.remove(idea.id, ctx.actor.member_id)
-        voter = ctx.actor.member_id
-        await self.points.reverse(
-            ctx.community_id, f"vote:{idea.id}:{voter}", ctx.now, ctx.settings
-        )
-        await self.points.reverse(
-            ctx.community_id, f"received:{idea.id}:{voter}", ctx.now, ctx.settings
-        )
+        await self.retract_points(ctx, current)
         self.ideas.refresh(ctx, idea.id)
         self.metrics.inc("cocreate_votes_total", outcome="retracted")
         return Reply(silent=True, extra={"vote": "removed"})
 
-    async def _pay(self, ctx: Context, idea: Idea, before: int | None, after: int) -> None:
+    async def _pay(self, ctx: Context, idea: Idea, previous: Vote | None, after: int) -> None:
+        """Pay for the vote as it now stands, and remember the keys so a retraction reverses
+        exactly what was paid (also after a merge moves the vote to another idea)."""
         voter = ctx.actor.member_id
-        if before is None:
+        ref = f"{idea.id}:{voter}:{ctx.event_id}"
+        cast_key = previous.cast_key if previous else ""
+        received_key = previous.received_key if previous else ""
+        if previous is None:
+            cast_key = f"vote:{ref}"
             await self.points.award(
                 ctx.community_id,
                 voter,
                 "vote_cast",
-                f"vote:{idea.id}:{voter}",
+                cast_key,
                 ctx.now,
                 ctx.settings,
                 ref=f"idea:{idea.id}",
             )
-        received_key = f"received:{idea.id}:{voter}"
-        if after > 0 and (before is None or before < 0) and idea.author_id != voter:
+        supports = after > 0 and idea.author_id != voter
+        if supports and not received_key:
+            received_key = f"received:{ref}"
             await self.points.award(
                 ctx.community_id,
                 idea.author_id,
@@ -103,8 +104,15 @@ class VotingService:
                 ctx.settings,
                 ref=f"idea:{idea.id}",
             )
-        elif after < 0 and before is not None and before > 0:
+        elif not supports and received_key:
             await self.points.reverse(ctx.community_id, received_key, ctx.now, ctx.settings)
+            received_key = ""
+        await self.storage.votes.set_keys(idea.id, voter, cast_key, received_key)
+
+    async def retract_points(self, ctx: Context, vote: Vote) -> None:
+        for key in (vote.cast_key, vote.received_key):
+            if key:
+                await self.points.reverse(ctx.community_id, key, ctx.now, ctx.settings)
 
     async def check_milestones(self, ctx: Context, idea: Idea) -> None:
         """Announce each threshold the first time it is crossed; maybe move to review."""

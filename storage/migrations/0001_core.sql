@@ -84,6 +84,9 @@ CREATE TABLE votes (
     voter_id     TEXT NOT NULL,
     value        INTEGER NOT NULL CHECK (value BETWEEN -1 AND 5 AND value <> 0),
     emoji        TEXT NOT NULL,
+    -- the ledger keys this vote paid under, so a retraction reverses exactly those
+    cast_key     TEXT NOT NULL DEFAULT '',
+    received_key TEXT NOT NULL DEFAULT '',
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL,
     PRIMARY KEY (idea_id, voter_id)

@@ -15,7 +15,9 @@ class SqliteCommunityRepo:
     def __init__(self, db: Database, default_timezone: str = "UTC") -> None:
         self.db = db
         self.default_timezone = default_timezone
+        # Filled inside transactions; a rollback may undo what it holds, so it is dropped then.
         self._cache: dict[str, CommunitySettings] = {}
+        db.on_rollback(self._cache.clear)
 
     async def ensure(self, community_id: str, platform: str, now: datetime) -> None:
         if community_id in self._cache:

@@ -12,7 +12,7 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -52,6 +52,15 @@ class Database:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._rollback_hooks: list[Callable[[], None]] = []
+
+    def on_rollback(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` after every rollback: caches filled inside a transaction drop it."""
+        self._rollback_hooks.append(hook)
+
+    def _rolled_back(self) -> None:
+        for hook in self._rollback_hooks:
+            hook()
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -123,7 +132,7 @@ class Database:
                 try:
                     yield
                 except BaseException:
-                    await self.conn.execute("ROLLBACK")
+                    await self._safe_rollback()
                     raise
                 try:
                     await self.conn.execute("COMMIT")
@@ -148,7 +157,9 @@ class Database:
         try:
             await self.conn.execute("ROLLBACK")
         except sqlite3.Error:
-            log.debug("rollback after failed commit was not needed")
+            log.debug("rollback was not needed (SQLite had already rolled back)")
+        finally:
+            self._rolled_back()
 
     # -- small helpers used by repositories ---------------------------------------------------
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:

@@ -12,6 +12,7 @@ from storage.sqlite.db import Database
 from storage.sqlite.rows import parse_ts, req_ts, ts
 
 GONE = ("withdrawn", "merged", "rejected", "pending")
+VOTE_COLUMNS = "idea_id, voter_id, value, emoji, cast_key, received_key"
 
 TALLY_SQL = (
     "SELECT count(*) AS voters, count(*) FILTER (WHERE value > 0) AS up,"
@@ -213,10 +214,30 @@ class SqliteVoteRepo:
 
     async def get(self, idea_id: int, voter_id: str) -> Vote | None:
         row = await self.db.fetchone(
-            "SELECT idea_id, voter_id, value, emoji FROM votes WHERE idea_id = ? AND voter_id = ?",
+            f"SELECT {VOTE_COLUMNS} FROM votes WHERE idea_id = ? AND voter_id = ?",
             (idea_id, voter_id),
         )
-        return None if row is None else Vote(row[0], row[1], row[2], row[3])
+        return None if row is None else Vote(*row)
+
+    async def set_keys(self, idea_id: int, voter_id: str, cast_key: str, received_key: str) -> None:
+        await self.db.execute(
+            "UPDATE votes SET cast_key = ?, received_key = ? WHERE idea_id = ? AND voter_id = ?",
+            (cast_key, received_key, idea_id, voter_id),
+        )
+
+    async def of_idea(self, idea_id: int) -> list[Vote]:
+        rows = await self.db.fetchall(
+            f"SELECT {VOTE_COLUMNS} FROM votes WHERE idea_id = ? ORDER BY created_at", (idea_id,)
+        )
+        return [Vote(*r) for r in rows]
+
+    async def overlap(self, from_idea: int, to_idea: int) -> list[Vote]:
+        rows = await self.db.fetchall(
+            f"SELECT {VOTE_COLUMNS} FROM votes WHERE idea_id = ? AND voter_id IN"
+            " (SELECT voter_id FROM votes WHERE idea_id = ?)",
+            (from_idea, to_idea),
+        )
+        return [Vote(*r) for r in rows]
 
     async def upsert(
         self, community_id: str, idea_id: int, voter_id: str, value: int, emoji: str, now: datetime
@@ -251,8 +272,9 @@ class SqliteVoteRepo:
 
     async def move(self, from_idea: int, to_idea: int) -> int:
         cur = await self.db.execute(
-            "INSERT INTO votes (community_id, idea_id, voter_id, value, emoji, created_at,"
-            " updated_at) SELECT community_id, ?, voter_id, value, emoji, created_at, updated_at"
+            "INSERT INTO votes (community_id, idea_id, voter_id, value, emoji, cast_key,"
+            " received_key, created_at, updated_at) SELECT community_id, ?, voter_id, value,"
+            " emoji, cast_key, received_key, created_at, updated_at"
             " FROM votes WHERE idea_id = ? ON CONFLICT (idea_id, voter_id) DO NOTHING",
             (to_idea, from_idea),
         )

@@ -60,7 +60,7 @@ class SqliteLedgerRepo:
     async def earned_on(self, community_id: str, member_id: str, rule: str, day: str) -> int:
         value = await self.db.scalar(
             "SELECT ifnull(sum(amount), 0) FROM ledger WHERE community_id = ? AND member_id = ?"
-            " AND rule = ? AND day = ? AND amount > 0",
+            " AND rule = ? AND day = ?",
             (community_id, member_id, rule, day),
         )
         return int(value or 0)

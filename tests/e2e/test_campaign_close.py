@@ -168,11 +168,6 @@ async def test_pick_only_votes_and_pays_the_winners_voters(harness: Harness) -> 
     assert await winner_entries(h) == [("ann", 100), ("ben", 100)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP: Campaign.takes_submissions() is False for pick for everyone, so moderators "
-    "cannot post the candidates that issue 3 says they post",
-)
 async def test_moderators_post_pick_candidates(harness: Harness) -> None:
     await ok(harness, "campaign create", name="Pick", mode="pick")
     await ok(harness, "idea submit", title="Red dress", campaign="Pick")
@@ -257,11 +252,6 @@ async def test_members_cannot_run_moderator_campaign_commands(
     assert [tuple(r) for r in after] == [tuple(r) for r in before]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: CampaignService._entries ranks declined ideas, so a declined idea can win, "
-    "be paid round_winner and stay declined",
-)
 async def test_declined_idea_cannot_win(harness: Harness) -> None:
     h = harness
     await ok(h, "campaign create", name="Spring", winners=1)

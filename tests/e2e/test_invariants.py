@@ -338,11 +338,6 @@ async def test_refusal_after_writes_rolls_them_back(
     assert await h.storage.votes.voters(dup) == ["bob"] and await h.storage.votes.voters(keep) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: points are keyed by the idea voted on; after a merge, retracting the moved "
-    "vote reverses nothing and voting again pays vote_cast a second time",
-)
 async def test_retracting_a_merged_vote_reverses_its_points(harness: Harness) -> None:
     h = harness
     await h.text(h.moderator(), "/cocreate config set submission_cooldown_minutes 0")
@@ -356,11 +351,6 @@ async def test_retracting_a_merged_vote_reverses_its_points(harness: Harness) ->
     assert await h.balance("bob") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a refused first event rolls back the communities row, but SqliteCommunityRepo "
-    "keeps it cached, so ensure() never re-inserts it and the next config set updates no row",
-)
 async def test_settings_saved_after_a_refused_first_event_are_kept(harness: Harness) -> None:
     h = harness
     assert not (await h.cmd(h.member("bob"), "idea show", idea=99)).ok  # the very first event

@@ -195,3 +195,23 @@ async def test_vote_points_respect_daily_cap(harness: Harness) -> None:
     late = int(await harness.db.scalar("SELECT max(id) FROM ideas"))
     await harness.react(bob, late)
     assert await harness.balance("bob") == 21
+
+
+async def test_updown_flip_back_pays_the_author_again(harness: Harness) -> None:
+    await harness.text(harness.moderator(), "/cocreate config set vote_mode updown")
+    idea = await setup_idea(harness)
+    bob = harness.member("bob")
+    await harness.react(bob, idea, "👍")
+    await harness.react(bob, idea, "👎")
+    await harness.react(bob, idea, "👍")
+    assert await harness.balance("alice") == 12  # the vote stands as up: received is paid
+    assert await harness.balance("bob") == 1  # vote_cast once for one vote
+    await harness.unreact(bob, idea, "👍")
+    assert await harness.balance("alice") == 10 and await harness.balance("bob") == 0
+    # re-voting after a retraction pays again, and toggling never burns the daily cap
+    for _ in range(30):
+        await harness.react(bob, idea, "👍")
+        await harness.unreact(bob, idea, "👍")
+    await harness.react(bob, idea, "👍")
+    assert await harness.balance("bob") == 1 and await harness.balance("alice") == 12
+    assert await harness.ledger_matches_balances()
