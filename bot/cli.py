@@ -15,7 +15,6 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
 
 from pydantic import SecretStr, ValidationError
 
@@ -26,11 +25,10 @@ from bot.app import build_app
 from bot.clock import FakeClock, SystemClock
 from bot.http import HealthReport, HttpServer, probe
 from bot.logs import configure_logging
-from bot.ports import Storage
 from config.settings import Settings, load_settings
 from storage.sqlite.db import Database
 from storage.sqlite.export import export_tables, write_csv, write_json
-from storage.sqlite.store import SqliteStorage, open_storage
+from storage.sqlite.store import open_storage
 
 log = logging.getLogger("bot.cli")
 
@@ -139,19 +137,12 @@ def _logging(settings: Settings, at_least: int = logging.DEBUG) -> None:
     configure_logging(logging.getLevelName(level), settings.log_format, secrets(settings))
 
 
-def _port(storage: SqliteStorage) -> Storage:
-    """SqliteStorage satisfies the Storage port, but the port declares its repositories as
-    mutable attributes, which mypy checks invariantly; the cast goes once the port declares
-    them read-only."""
-    return cast(Storage, storage)
-
-
 async def run(settings: Settings) -> int:
     """Serve until SIGTERM/SIGINT, `quit`, or the end of a terminal's input; then shut down."""
     _logging(settings)
     storage = await open_storage(settings.sqlite_path(), settings.timezone)
     platform = ConsolePlatform()
-    app = build_app(_port(storage), platform, SystemClock())
+    app = build_app(storage, platform, SystemClock())
     interactive = sys.stdin.isatty()
     # piped input is echoed so the output reads as a transcript; card edits are flushed after
     # each line so the member sees the new tally right away
@@ -213,7 +204,7 @@ async def demo(settings: Settings, database: str | None) -> int:
         storage = await open_storage(path, "UTC")
         platform = ConsolePlatform()
         clock = FakeClock()
-        app = build_app(_port(storage), platform, clock, card_interval=0.01)
+        app = build_app(storage, platform, clock, card_interval=0.01)
         session = ConsoleSession(
             platform,
             app.services.registry,

@@ -127,6 +127,8 @@ class ConsoleSession:
             await self._perform(line.action, outcome)
         except UserError as exc:
             outcome.ok = False
+            if self.echo and not outcome.lines:  # an unreadable line is still shown as typed
+                outcome.lines.append(f"> {safe(text.strip())}")
             outcome.lines.append(f"⚠ {safe(exc.message)}")
         if self._settle is not None:
             await self._settle()
@@ -259,7 +261,9 @@ class ConsoleSession:
             elif reply.extra.get("vote") == "removed":
                 lines.append(f"({who}'s vote on #{action.idea_id} is removed)")
             elif "vote" in reply.extra:
-                lines.append(f"({who}'s {action.emoji} on #{action.idea_id} counts)")
+                replaced = reply.extra.get("replaced_emoji")
+                instead = f"; the {replaced} no longer does" if replaced else ""
+                lines.append(f"({who}'s {action.emoji} on #{action.idea_id} counts{instead})")
         elif isinstance(action, parse.Comment) and reply.ok and not lines:
             lines.append(f"({who} wrote in idea #{action.idea_id}'s thread)")
         elif not lines and reply.extra.get("ignored"):

@@ -56,16 +56,28 @@ class Platform(Protocol):
 
 
 class Storage(Protocol):
-    communities: CommunityRepo
-    events: EventLog
-    audit: AuditRepo
-    members: MemberRepo
-    campaigns: CampaignRepo
-    ideas: IdeaRepo
-    votes: VoteRepo
-    ledger: LedgerRepo
-    prompts: PromptRepo
-    rewards: RewardRepo
+    """The unit of work; repositories are read-only members (implementations may narrow them)."""
+
+    @property
+    def communities(self) -> CommunityRepo: ...
+    @property
+    def events(self) -> EventLog: ...
+    @property
+    def audit(self) -> AuditRepo: ...
+    @property
+    def members(self) -> MemberRepo: ...
+    @property
+    def campaigns(self) -> CampaignRepo: ...
+    @property
+    def ideas(self) -> IdeaRepo: ...
+    @property
+    def votes(self) -> VoteRepo: ...
+    @property
+    def ledger(self) -> LedgerRepo: ...
+    @property
+    def prompts(self) -> PromptRepo: ...
+    @property
+    def rewards(self) -> RewardRepo: ...
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """All repository calls inside commit together or not at all."""

@@ -147,7 +147,7 @@ async def test_members_answer_a_prompt_and_may_change_it(console: Console) -> No
     assert "(only carol sees) Thanks! Your answer to prompt #1 is saved: M." in out
     await console("as carol answer 1 L")
     responses = await console.storage.prompts.responses(COMMUNITY, 1)
-    assert [(r.member_id, r.answer) for r in responses] == [("carol", ("L",))]
+    assert [(r.member_id, r.values) for r in responses] == [("carol", ("L",))]
     assert await console.balance("carol") == 5  # paid once, not again for the change
 
     outcome = await console("as carol answer 1 XL")
@@ -248,3 +248,20 @@ def test_tables_align_on_display_width() -> None:
     lines = table_lines(Table("T", ("who", "n"), (("👍👍", "1"), ("abcd", "22"))))
     assert lines[1:] == ["who   n", "----  --", "👍👍  1", "abcd  22"]
     assert safe("a\tb\r\nc\x00") == "a    b\nc"
+
+
+async def test_in_updown_mode_the_latest_reaction_replaces_the_earlier(console: Console) -> None:
+    await console("as mod /cocreate config set vote_mode updown")
+    await console('as alice /idea submit title:"Oat latte"')
+    await console("as bob react up 1")
+    out = await console.text("as bob react down 1")
+    assert "(bob's 👎 on #1 counts; the 👍 no longer does)" in out
+    tally = await console.storage.votes.tally(1)
+    assert (tally.up, tally.down) == (0, 1)
+
+
+async def test_echo_shows_each_line_even_when_it_cannot_be_read(console: Console) -> None:
+    console.session.echo = True
+    assert (await console("as alice /idea list")).lines[0] == "> as alice: /idea list"
+    assert (await console("advance 1h")).lines[0] == "> advance 1h"
+    assert (await console("as b@d")).lines[0] == "> as b@d"
