@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 from bot.commands.spec import coerce_options
 from bot.context import Context
-from bot.errors import PermissionDenied, UserError
+from bot.errors import PermissionDenied, StorageError, UserError
 from bot.events import (
     Actor,
+    AutocompleteRequested,
     CommandInvoked,
     InboundEvent,
     PromptAnswered,
@@ -25,6 +26,7 @@ from bot.events import (
     ThreadMessagePosted,
 )
 from bot.replies import Reply
+from bot.services.suggest import suggest
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -35,6 +37,10 @@ StepFn = Callable[[Context], Awaitable[Reply]]
 
 FAILURE_TEXT = "Sorry, something went wrong on our side and nothing was changed. Please try again."
 STORAGE_TEXT = "Sorry, I could not save that right now, so nothing was changed. Please try again."
+
+
+def moderators_only(path: str) -> str:
+    return f"`/{path}` is for moderators (the moderator role or Manage Server)."
 
 
 def community_platform(community_id: str) -> str:
@@ -60,12 +66,14 @@ class Engine:
         except UserError as exc:
             outcome = "refused"
             return Reply.error(exc.message)
-        except Exception as exc:
+        except StorageError as exc:
             outcome = "error"
             metrics.inc("cocreate_errors_total", kind=kind)
-            if type(exc).__name__ == "StorageError":
-                log.error("storage error", extra={"event": kind, "error": str(exc)})
-                return Reply.error(STORAGE_TEXT)
+            log.error("storage error", extra={"event": kind, "error": str(exc)})
+            return Reply.error(STORAGE_TEXT)
+        except Exception:
+            outcome = "error"
+            metrics.inc("cocreate_errors_total", kind=kind)
             log.exception("handler failed", extra={"event": kind})
             return Reply.error(FAILURE_TEXT)
         finally:
@@ -106,6 +114,8 @@ class Engine:
                     "",
                     lambda ctx: prompts.answer(ctx, event.prompt_id, event.values),
                 )
+            case AutocompleteRequested():
+                return await self._suggest(event)
             case ThreadMessagePosted():
                 ideas = self.services.ideas
                 return await self.run(
@@ -117,17 +127,32 @@ class Engine:
                 )
         raise TypeError(f"unknown event {event!r}")  # pragma: no cover
 
+    async def _suggest(self, event: AutocompleteRequested) -> Reply:
+        storage = self.services.storage
+        async with storage.transaction():
+            choices = await suggest(
+                storage, event.actor, event.kind, event.prefix, self.services.clock.now()
+            )
+        return Reply(silent=True, choices=tuple(choices))
+
     async def _command(self, event: CommandInvoked) -> Reply:
         command = self.services.registry.get(event.topic, event.verb)
         if command is None:
             raise UserError(f"Unknown command /{event.topic} {event.verb}. Try `/cocreate help`.")
         options = coerce_options(command, event.options)
+        if command.prepare is not None:
+            # platform I/O that must come first (a recount before a close): never inside the
+            # transaction, and only for someone who may run the command
+            if command.moderator:
+                async with self.services.storage.transaction():
+                    ctx = await self.context(event.actor, event.channel_id, event.event_id)
+                if not ctx.is_moderator:
+                    raise PermissionDenied(moderators_only(command.path))
+            await command.prepare(self.services, event.community_id, options)
 
         async def step(ctx: Context) -> Reply:
             if command.moderator and not ctx.is_moderator:
-                raise PermissionDenied(
-                    f"`/{command.path}` is for moderators (the moderator role or Manage Server)."
-                )
+                raise PermissionDenied(moderators_only(command.path))
             return await command.handler(ctx, **options)
 
         return await self.run(

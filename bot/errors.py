@@ -20,5 +20,9 @@ class PermissionDenied(UserError):
         super().__init__(message)
 
 
+class StorageError(Exception):
+    """Storage failed in a way the member should hear about (disk full, read-only file...)."""
+
+
 class DeliveryError(Exception):
     """A platform could not deliver a message (closed DMs, deleted channel, missing access)."""

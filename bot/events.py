@@ -100,6 +100,25 @@ class ThreadMessagePosted:
         return self.actor.community_id
 
 
+@dataclass(frozen=True, slots=True)
+class AutocompleteRequested:
+    """A member is typing an option; suggest values. Reads only, so replays are harmless."""
+
+    event_id: str
+    actor: Actor
+    kind: str  # an Option.autocomplete value: idea, campaign, config_key, reward, prompt...
+    prefix: str = ""
+
+    @property
+    def community_id(self) -> str:
+        return self.actor.community_id
+
+
 InboundEvent = (
-    CommandInvoked | ReactionAdded | ReactionRemoved | PromptAnswered | ThreadMessagePosted
+    CommandInvoked
+    | ReactionAdded
+    | ReactionRemoved
+    | PromptAnswered
+    | ThreadMessagePosted
+    | AutocompleteRequested
 )

@@ -79,6 +79,8 @@ class Reply:
     attachment: Attachment | None = None
     silent: bool = False
     ok: bool = True
+    #: (label, value) suggestions, for an autocomplete request
+    choices: tuple[tuple[str, str], ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -116,14 +116,19 @@ class Harness:
         self, actor: Actor, idea_id: int, emoji: str = "👍", event_id: str | None = None
     ) -> Reply:
         message_id = await self.card_message(idea_id)
-        return await self.engine.handle(
+        self.platform.member_reacted(message_id, actor, emoji, added=True)
+        reply = await self.engine.handle(
             ReactionAdded(event_id or self.event_id(), actor, CHANNEL, message_id, emoji)
         )
+        if reply.extra.get("remove_reaction"):  # as an adapter with Manage Messages would
+            self.platform.member_reacted(message_id, actor, emoji, added=False)
+        return reply
 
     async def unreact(
         self, actor: Actor, idea_id: int, emoji: str = "👍", event_id: str | None = None
     ) -> Reply:
         message_id = await self.card_message(idea_id)
+        self.platform.member_reacted(message_id, actor, emoji, added=False)
         return await self.engine.handle(
             ReactionRemoved(event_id or self.event_id(), actor, CHANNEL, message_id, emoji)
         )

@@ -226,6 +226,7 @@ class ConsoleSession:
                 )
             case parse.React(emoji=emoji, idea_id=idea_id, added=added):
                 channel, message = self._card_of(idea_id)
+                self.platform.member_reacted(message, actor, emoji, added)
                 kind = ReactionAdded if added else ReactionRemoved
                 return kind(event_id, actor, channel, message, emoji)
             case parse.Answer(prompt_id=prompt_id, values=values):
@@ -255,6 +256,8 @@ class ConsoleSession:
         if isinstance(action, parse.React):
             verb = "react" if action.added else "unreact"
             if reply.extra.get("remove_reaction"):
+                _, message = self._card_of(action.idea_id)
+                self.platform.member_reacted(message, self.actor(), action.emoji, added=False)
                 lines.append(f"(the {action.emoji} is taken off card #{action.idea_id})")
             elif reply.extra.get("ignored"):
                 lines.append(f"({verb} {action.emoji} on #{action.idea_id}: no vote changed)")

@@ -10,7 +10,8 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.errors import DeliveryError
-from bot.ports import PostedCard
+from bot.events import Actor
+from bot.ports import PostedCard, ReactionSeen
 from bot.replies import IdeaCard, Message
 
 
@@ -33,6 +34,9 @@ class MemoryPlatform:
     missing_channels: set[str] = field(default_factory=set)
     #: message id -> emojis the bot added (as it would on a real card)
     bot_reactions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: message id -> members' reactions as the platform sees them (tests set these to stand
+    #: for reactions made while the bot was offline)
+    reactions: dict[str, list[ReactionSeen]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def _next(self, prefix: str) -> str:
@@ -68,6 +72,24 @@ class MemoryPlatform:
         if member_id in self.closed_dms:
             raise DeliveryError(f"{member_id} does not accept direct messages")
         self.dms.append((community_id, member_id, message))
+
+    def member_reacted(self, message_id: str, actor: Actor, emoji: str, added: bool) -> None:
+        """Keep the platform's own view of reactions, as a real platform does."""
+        seen = [
+            r
+            for r in self.reactions.get(message_id, [])
+            if not (r.actor.member_id == actor.member_id and r.emoji == emoji)
+        ]
+        if added:
+            seen.append(ReactionSeen(actor, emoji))
+        self.reactions[message_id] = seen
+
+    async def fetch_reactions(
+        self, community_id: str, channel_id: str, message_id: str
+    ) -> list[ReactionSeen]:
+        if message_id not in self.cards:
+            raise DeliveryError(f"message {message_id} not found")
+        return list(self.reactions.get(message_id, []))
 
     # -- reading back ------------------------------------------------------------------
     def dms_to(self, member_id: str) -> list[str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.spec import Option, Registry
 from bot.context import Context
+
+if TYPE_CHECKING:
+    from bot.app import Services
 from bot.models import Phase
 from bot.replies import Reply
 
@@ -52,8 +55,16 @@ def register(registry: Registry) -> None:
     async def open_voting(ctx: Context, name: str) -> Reply:
         return await ctx.services.campaigns.open_voting(ctx, name)
 
+    async def recount_first(services: Services, community_id: str, options: dict[str, Any]) -> None:
+        await services.campaigns.recount(services, community_id, options["name"])
+
     @registry.command(
-        "campaign", "close", "Close voting now and announce the results", NAME, moderator=True
+        "campaign",
+        "close",
+        "Close voting now and announce the results",
+        NAME,
+        moderator=True,
+        prepare=recount_first,
     )
     async def close(ctx: Context, name: str) -> Reply:
         return await ctx.services.campaigns.close(ctx, name)

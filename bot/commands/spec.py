@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bot.errors import UserError
 
 if TYPE_CHECKING:
+    from bot.app import Services
     from bot.replies import Reply
 
 OptionKind = Literal["string", "text", "integer", "boolean", "member", "choice"]
@@ -35,6 +36,7 @@ class Option:
 
 
 Handler = Callable[..., Awaitable["Reply"]]
+Prepare = Callable[["Services", str, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ class Command:
     moderator: bool = False
     #: with no options given, adapters open a form (modal) built from the options instead
     form_when_empty: bool = False
+    #: platform I/O to do before the command's transaction (e.g. recount reactions)
+    prepare: Prepare | None = None
 
     @property
     def path(self) -> str:
@@ -86,10 +90,13 @@ class Registry:
         *options: Option,
         moderator: bool = False,
         form_when_empty: bool = False,
+        prepare: Prepare | None = None,
     ) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
             self.add(
-                Command(topic, verb, description, handler, options, moderator, form_when_empty)
+                Command(
+                    topic, verb, description, handler, options, moderator, form_when_empty, prepare
+                )
             )
             return handler
 

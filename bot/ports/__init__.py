@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.events import Actor
 from bot.ports.campaigns import CampaignRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
 from bot.ports.ideas import IdeaRepo, VoteRepo
@@ -28,10 +29,14 @@ class PostedCard:
 
 
 @dataclass(frozen=True, slots=True)
-class ReactionCount:
-    """One member's vote emoji on a card, as the platform reports it (for recounts)."""
+class ReactionSeen:
+    """One member's reaction on a card as the platform reports it now (for recounts).
 
-    member_id: str
+    The actor carries what the platform knows of the member (roles, join date) so the same
+    eligibility rules apply as for a live reaction.
+    """
+
+    actor: Actor
     emoji: str
 
 
@@ -52,6 +57,12 @@ class Platform(Protocol):
 
     async def notify(self, community_id: str, member_id: str, message: Message) -> None:
         """Tell one member something privately (a DM)."""
+        ...
+
+    async def fetch_reactions(
+        self, community_id: str, channel_id: str, message_id: str
+    ) -> list[ReactionSeen]:
+        """Every member reaction on a card right now (bots left out), for a recount."""
         ...
 
 

@@ -6,6 +6,8 @@ processes, a scheduler and a moderator) takes effect exactly once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.context import Context
 from bot.errors import NotFound, UserError
 from bot.models import GONE_STATUSES, Campaign, CampaignMode, Idea, IdeaStatus, Phase, Tally
@@ -14,6 +16,9 @@ from bot.replies import Message, Reply, Table
 from bot.services.delivery import Delivery
 from bot.services.ideas import IdeaService
 from bot.services.points import PointsService
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 NAME_MAX = 60
 BRIEF_MAX = 1000
@@ -113,6 +118,17 @@ class CampaignService:
         campaign = await self.move(ctx, name, Phase.SUBMISSIONS, Phase.VOTING)
         self._announce(ctx, f"🗳️ Voting is open for **{campaign.name}**! React on the idea cards.")
         return Reply(f"Voting is open for {campaign.name!r}.", ephemeral=False)
+
+    async def recount(self, services: Services, community_id: str, name: str) -> None:
+        """Before a close: count reactions made while the bot was offline (or missed)."""
+        async with self.storage.transaction():
+            campaign = await self.storage.campaigns.by_name(community_id, name)
+            if campaign is None or campaign.phase != Phase.VOTING:
+                return
+            ideas = await self.storage.ideas.in_campaign(community_id, campaign.id)
+        for idea in ideas:
+            if idea.status not in GONE_STATUSES:
+                await services.voting.recount(services, community_id, idea.id)
 
     async def close(self, ctx: Context, name: str) -> Reply:
         campaign = await self.get(ctx, name)

@@ -7,17 +7,25 @@ repeated reaction never pays twice and a retraction reverses exactly what was pa
 from __future__ import annotations
 
 import functools
+import logging
+from typing import TYPE_CHECKING
 
 from bot.context import Context
-from bot.events import ReactionAdded, ReactionRemoved
+from bot.errors import DeliveryError
+from bot.events import Actor, ReactionAdded, ReactionRemoved
 from bot.metrics import Metrics
 from bot.models import Idea, IdeaStatus, Vote
-from bot.ports import Storage
+from bot.ports import ReactionSeen, Storage
 from bot.replies import Message, Reply
 from bot.services.delivery import Delivery
 from bot.services.eligibility import vote_refusal
 from bot.services.ideas import IdeaService
 from bot.services.points import PointsService
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
 
 
 class VotingService:
@@ -113,6 +121,70 @@ class VotingService:
         for key in (vote.cast_key, vote.received_key):
             if key:
                 await self.points.reverse(ctx.community_id, key, ctx.now, ctx.settings)
+
+    async def recount(self, services: Services, community_id: str, idea_id: int) -> tuple[int, int]:
+        """Match stored votes to the reactions on the card now: votes cast while the bot was
+        offline are counted (if eligible), votes whose reaction is gone are retracted.
+
+        Returns (added, removed). Reading the platform happens before the transaction.
+        """
+        async with self.storage.transaction():
+            idea = await self.storage.ideas.get(community_id, idea_id)
+        if idea is None or idea.channel_id is None or idea.message_id is None:
+            return 0, 0
+        try:
+            seen = await self.delivery.platform.fetch_reactions(
+                community_id, idea.channel_id, idea.message_id
+            )
+        except DeliveryError as exc:
+            log.warning("recount skipped", extra={"idea": idea_id, "reason": str(exc)})
+            return 0, 0
+        now = services.clock.now()
+        added = removed = 0
+        async with self.storage.transaction():
+            settings = await self.storage.communities.settings(community_id)
+            by_member: dict[str, list[ReactionSeen]] = {}
+            for r in seen:
+                if settings.vote_value(r.emoji) is not None and not r.actor.is_bot:
+                    by_member.setdefault(r.actor.member_id, []).append(r)
+            stored = {v.voter_id: v for v in await self.storage.votes.of_idea(idea.id)}
+            campaign = await self.ideas.campaign_of(idea)
+            for member, reactions in by_member.items():
+                vote = stored.get(member)
+                if vote is not None and any(r.emoji == vote.emoji for r in reactions):
+                    continue
+                chosen = reactions[-1]
+                ctx = Context(
+                    services,
+                    chosen.actor,
+                    idea.channel_id,
+                    now,
+                    settings,
+                    f"recount:{idea.id}:{member}:{now.isoformat()}",
+                )
+                if vote_refusal(chosen.actor, idea, campaign, settings, now) is not None:
+                    continue
+                value = settings.vote_value(chosen.emoji)
+                assert value is not None
+                previous = await self.storage.votes.upsert(
+                    community_id, idea.id, member, value, chosen.emoji, now
+                )
+                await self._pay(ctx, idea, previous, value)
+                added += 1
+            for member, vote in stored.items():
+                if member not in by_member:
+                    await self.storage.votes.remove(idea.id, member)
+                    actor = Actor(community_id, member)
+                    ctx = Context(services, actor, idea.channel_id, now, settings, "recount")
+                    await self.retract_points(ctx, vote)
+                    removed += 1
+        if added or removed:
+            log.info(
+                "recount changed votes", extra={"idea": idea.id, "added": added, "removed": removed}
+            )
+            if self.ideas.cards is not None:
+                self.ideas.cards.request(community_id, idea.id)
+        return added, removed
 
     async def check_milestones(self, ctx: Context, idea: Idea) -> None:
         """Announce each threshold the first time it is crossed; maybe move to review."""

@@ -20,15 +20,13 @@ from typing import Any
 
 import aiosqlite
 
+from bot.errors import StorageError
+
 log = logging.getLogger(__name__)
 
 _owner: contextvars.ContextVar[object | None] = contextvars.ContextVar("cocreate_tx", default=None)
 
 BUSY_RETRIES = 5
-
-
-class StorageError(Exception):
-    """Storage failed in a way the member should hear about (disk full, read-only file...)."""
 
 
 def migrations() -> list[tuple[int, str, str]]:
