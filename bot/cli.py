@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
@@ -21,14 +21,17 @@ from pydantic import SecretStr, ValidationError
 from adapters.console.adapter import ConsolePlatform, ConsoleSession
 from adapters.console.demo import run_demo
 from adapters.console.repl import ConsoleAdapter, stream_lines
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.clock import FakeClock, SystemClock
+from bot.commands.spec import Registry
 from bot.http import HealthReport, HttpServer, probe
 from bot.logs import configure_logging
+from bot.platforms import PlatformRouter
+from bot.ports.adapter import Adapter
 from config.settings import Settings, load_settings
 from storage.sqlite.db import Database
 from storage.sqlite.export import export_tables, write_csv, write_json
-from storage.sqlite.store import open_storage
+from storage.sqlite.store import SqliteStorage, open_storage
 
 log = logging.getLogger("bot.cli")
 
@@ -47,12 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     verbs.add_parser(
         "run",
-        help="run the bot: the HTTP server, then the console (no platform adapters yet)",
+        help="run the bot: the HTTP server and the platforms whose credentials are set",
         description=(
-            "Apply migrations, serve /healthz and /metrics on HTTP_HOST:HTTP_PORT and open the "
-            "console adapter on standard input. At a terminal, `quit` or Ctrl-D ends the program; "
-            "with piped input the bot keeps serving after the input ends, until SIGTERM/SIGINT "
-            "or a `quit` line."
+            "Apply migrations, serve /healthz and /metrics on HTTP_HOST:HTTP_PORT, and start "
+            "Discord (DISCORD_TOKEN) and/or Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET). "
+            "With no platform credentials, open the console on standard input: at a terminal, "
+            "`quit` or Ctrl-D ends the program; with piped input the bot keeps serving after the "
+            "input ends, until SIGTERM/SIGINT or a `quit` line."
         ),
     )
     demo = verbs.add_parser(
@@ -137,12 +141,80 @@ def _logging(settings: Settings, at_least: int = logging.DEBUG) -> None:
     configure_logging(logging.getLevelName(level), settings.log_format, secrets(settings))
 
 
+def platform_adapters(
+    settings: Settings, registry: Registry, http: HttpServer, storage: SqliteStorage
+) -> list[Adapter]:
+    """The adapters whose credentials are set. Imported only when needed: a console-only
+    deployment never loads discord.py or slack-bolt."""
+    adapters: list[Adapter] = []
+    if settings.discord_enabled:
+        from adapters.discord import create_adapter as discord_adapter
+
+        adapters.append(discord_adapter(settings, registry, http, storage))
+    if settings.slack_enabled:
+        from adapters.slack import create_adapter as slack_adapter
+
+        adapters.append(slack_adapter(settings, registry, http, storage))
+    return adapters
+
+
+def _connected(adapter: Adapter) -> Callable[[], bool]:
+    return lambda: adapter.connected
+
+
 async def run(settings: Settings) -> int:
-    """Serve until SIGTERM/SIGINT, `quit`, or the end of a terminal's input; then shut down."""
+    """Serve until SIGTERM/SIGINT (or, in the console, `quit` or the end of a terminal's input)."""
     _logging(settings)
     storage = await open_storage(settings.sqlite_path(), settings.timezone)
+    router = PlatformRouter()
+    app = build_app(storage, router, SystemClock())
+    checks: dict[str, Callable[[], bool]] = {}
+
+    async def health() -> HealthReport:
+        report = {"storage": await storage.ping()}
+        report.update({name: check() for name, check in checks.items()})
+        return HealthReport(report)
+
+    http = HttpServer(settings.http_host, settings.http_port, health, app.services.metrics)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    adapters: list[Adapter] = []
+    try:
+        adapters = platform_adapters(settings, app.services.registry, http, storage)
+        for adapter in adapters:
+            router.register(adapter.name, adapter.platform)
+            checks[adapter.name] = _connected(adapter)
+        await http.start()
+        for adapter in adapters:
+            await adapter.start(app.engine.handle)
+            log.info("adapter started", extra={"adapter": adapter.name})
+        if adapters:
+            await stop.wait()
+        else:
+            await _console(app, router, checks, stop)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        log.info("shutting down")
+        for adapter in reversed(adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter did not stop cleanly", extra={"adapter": adapter.name})
+        await app.close()
+        await http.stop()
+        await storage.close()
+    return 0
+
+
+async def _console(
+    app: App, router: PlatformRouter, checks: dict[str, Callable[[], bool]], stop: asyncio.Event
+) -> None:
+    """No platform credentials: members act from the terminal (or a pipe)."""
     platform = ConsolePlatform()
-    app = build_app(storage, platform, SystemClock())
+    router.register("console", platform)
     interactive = sys.stdin.isatty()
     # piped input is echoed so the output reads as a transcript; card edits are flushed after
     # each line so the member sees the new tally right away
@@ -154,47 +226,20 @@ async def run(settings: Settings) -> int:
         echo=not interactive,
     )
     console = ConsoleAdapter(session, sys.stdout, interactive=interactive)
-
-    async def health() -> HealthReport:
-        return HealthReport({"storage": await storage.ping(), console.name: console.connected})
-
-    http = HttpServer(settings.http_host, settings.http_port, health, app.services.metrics)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    reader: asyncio.Task[str] | None = None
+    checks[console.name] = lambda: console.connected
+    await console.start(app.engine.handle)
+    log.info("console adapter started", extra={"community": session.community_id})
+    reader = asyncio.create_task(console.run(stream_lines(sys.stdin)))
+    stopper = asyncio.create_task(stop.wait())
     try:
-        await http.start()
-        for platform_name, enabled in (
-            ("discord", settings.discord_enabled),
-            ("slack", settings.slack_enabled),
-        ):
-            if enabled:
-                log.error(
-                    f"{platform_name} credentials are set, but the {platform_name} adapter is "
-                    "not available in this version; serving the console only",
-                    extra={"adapter": platform_name},
-                )
-        await console.start(app.engine.handle)
-        log.info("console adapter started", extra={"community": session.community_id})
-        reader = asyncio.create_task(console.run(stream_lines(sys.stdin)))
-        stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if reader in done and reader.result() == "eof" and not interactive:
             log.info("console input closed; still serving")
             await stopper
-        stopper.cancel()
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
-        if reader is not None and not reader.done():
+        stopper.cancel()
+        if not reader.done():
             reader.cancel()
-        log.info("shutting down")
-        await app.close()
-        await http.stop()
-        await storage.close()
-    return 0
 
 
 async def demo(settings: Settings, database: str | None) -> int:
