@@ -42,6 +42,7 @@ class App:
     engine: Engine
 
     async def close(self) -> None:
+        await self.engine.close()
         await self.services.cards.close()
 
 

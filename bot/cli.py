@@ -90,6 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--community", metavar="ID", help="only this community (e.g. console:local); default: all"
     )
+    invite = verbs.add_parser(
+        "discord-invite",
+        help="print the Discord invite URL with exactly the permissions the bot needs",
+        description=(
+            "Print the OAuth2 URL that adds the bot to a server (scopes bot and "
+            "applications.commands). The application id comes from --client-id, or else from "
+            "DISCORD_TOKEN (a bot token starts with it)."
+        ),
+    )
+    invite.add_argument(
+        "--client-id", metavar="ID", help="the Application ID from the Developer Portal"
+    )
     verbs.add_parser(
         "healthcheck",
         help="exit 0 if the running bot's /healthz answers 200, else 1",
@@ -123,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(migrate(settings))
     if verb == "export":
         return asyncio.run(export(settings, args.format, Path(args.out), args.community))
+    if verb == "discord-invite":
+        return discord_invite(settings, args.client_id)
     return asyncio.run(healthcheck(settings))
 
 
@@ -198,12 +212,12 @@ async def run(settings: Settings) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         log.info("shutting down")
+        await app.close()  # the last coalesced card edits go out while the adapters still run
         for adapter in reversed(adapters):
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter did not stop cleanly", extra={"adapter": adapter.name})
-        await app.close()
         await http.stop()
         await storage.close()
     return 0
@@ -297,6 +311,24 @@ async def export(settings: Settings, fmt: str, out_dir: Path, community: str | N
     writer = write_csv if fmt == "csv" else write_json
     for path, rows in writer(tables, out_dir):
         print(f"wrote {path} ({rows} row{'s' * (rows != 1)})")
+    return 0
+
+
+def discord_invite(settings: Settings, client_id: str | None) -> int:
+    from adapters.discord.invite import NEEDED, client_id_from_token, invite_url
+
+    if client_id is None and settings.discord_token is not None:
+        client_id = client_id_from_token(settings.discord_token.get_secret_value())
+    if client_id is None or not client_id.isdecimal():
+        print(
+            "cocreate discord-invite: give --client-id (the Application ID on the Developer "
+            "Portal's General Information page) or set DISCORD_TOKEN",
+            file=sys.stderr,
+        )
+        return 2
+    print(invite_url(client_id))
+    for name, why in NEEDED.items():
+        print(f"  {name.replace('_', ' ')}: {why}")
     return 0
 
 

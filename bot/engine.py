@@ -26,6 +26,7 @@ from bot.events import (
     ThreadMessagePosted,
 )
 from bot.replies import Reply
+from bot.services.batcher import Batcher
 from bot.services.suggest import suggest
 
 if TYPE_CHECKING:
@@ -48,8 +49,25 @@ def community_platform(community_id: str) -> str:
 
 
 class Engine:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, max_batch: int = 1000) -> None:
         self.services = services
+        self.votes: Batcher[ReactionAdded | ReactionRemoved, Reply] = Batcher(
+            self._vote_batch, max_batch
+        )
+
+    async def _vote_batch(self, events: list[ReactionAdded | ReactionRemoved]) -> list[Reply]:
+        """One transaction for a batch of reactions; after-commit work once it is durable."""
+        async with self.services.storage.transaction():
+            replies, after = await self.services.voting.apply_batch(self.services, events)
+        for action in after:
+            try:
+                await action()
+            except Exception:
+                log.exception("after-commit step failed", extra={"kind": "votes"})
+        return replies
+
+    async def close(self) -> None:
+        await self.votes.close()
 
     async def handle(self, event: InboundEvent) -> Reply:
         kind = type(event).__name__
@@ -85,26 +103,11 @@ class Engine:
     async def _dispatch(self, event: InboundEvent) -> Reply:
         if event.actor.is_bot:
             return Reply.nothing()
-        voting = self.services.voting
         match event:
             case CommandInvoked():
                 return await self._command(event)
-            case ReactionAdded():
-                return await self.run(
-                    event.actor,
-                    event.event_id,
-                    "reaction_added",
-                    event.channel_id,
-                    lambda ctx: voting.reaction_added(ctx, event),
-                )
-            case ReactionRemoved():
-                return await self.run(
-                    event.actor,
-                    event.event_id,
-                    "reaction_removed",
-                    event.channel_id,
-                    lambda ctx: voting.reaction_removed(ctx, event),
-                )
+            case ReactionAdded() | ReactionRemoved():
+                return await self.votes.submit(event)
             case PromptAnswered():
                 prompts = self.services.prompts
                 return await self.run(

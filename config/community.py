@@ -206,16 +206,14 @@ def apply_setting(current: CommunitySettings, key: str, raw: str) -> CommunitySe
     for part in parts[:-1]:
         target = target[part]
     leaf = parts[-1]
-    if value is None and key.endswith(("value", "vote_mode", "timezone", "emoji_up", "emoji_down")):
-        raise SettingError(f"{key} needs a value")
     if isinstance(target.get(leaf), list) and not isinstance(value, list) and value is not None:
         value = [value]
-    if value is None and isinstance(target.get(leaf), bool | int) and leaf not in {"daily_cap"}:
-        raise SettingError(f"{key} needs a value")
     target[leaf] = value
     try:
         return CommunitySettings.model_validate(data)
     except ValidationError as exc:
+        if value is None:
+            raise SettingError(f"{key} needs a value (it cannot be cleared)") from exc
         first = exc.errors()[0]
         raise SettingError(f"invalid value for {key}: {first['msg']}") from exc
 

@@ -92,7 +92,19 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+        """Slack starts with a way to act (a bot token for one workspace, or OAuth client
+        credentials for many) and a way to hear (a signing secret for HTTP events, or an app
+        token for Socket Mode)."""
+
+        def given(value: SecretStr | str | None) -> bool:
+            raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+            return bool(raw and raw.strip())
+
+        can_act = given(self.slack_bot_token) or (
+            given(self.slack_client_id) and given(self.slack_client_secret)
+        )
+        can_hear = given(self.slack_signing_secret) or given(self.slack_app_token)
+        return can_act and can_hear
 
     def sqlite_path(self) -> str:
         """The file path (or ``:memory:``) behind a ``sqlite:///`` DATABASE_URL."""

@@ -19,6 +19,12 @@ class EventLog(Protocol):
         """Record an inbound event id; False if it was seen before (a replay)."""
         ...
 
+    async def claim_many(
+        self, community_id: str, events: list[tuple[str, str]], now: datetime
+    ) -> set[str]:
+        """Record (event id, kind) pairs; return the ids that were new (first copy only)."""
+        ...
+
 
 class AuditRepo(Protocol):
     async def add(
@@ -35,5 +41,11 @@ class AuditRepo(Protocol):
 
 class MemberRepo(Protocol):
     async def touch(self, community_id: str, member_id: str, name: str, now: datetime) -> None: ...
+    async def touch_many(
+        self, community_id: str, members: list[tuple[str, str]], now: datetime
+    ) -> None:
+        """(member id, display name) pairs."""
+        ...
+
     async def name(self, community_id: str, member_id: str) -> str: ...
     async def names(self, community_id: str, member_ids: list[str]) -> dict[str, str]: ...

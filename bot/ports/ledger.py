@@ -1,12 +1,38 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.models import LedgerEntry
 
 
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    community_id: str
+    member_id: str
+    amount: int
+    rule: str
+    idem_key: str
+    day: str
+    reason: str = ""
+    ref: str = ""
+    actor_id: str = ""
+
+
+EarnedKey = tuple[str, str, str, str]  # community, member, rule, day
+
+
 class LedgerRepo(Protocol):
+    async def append_many(self, entries: list[NewEntry], now: datetime) -> None:
+        """Append entries in order; an entry whose key exists already is skipped."""
+        ...
+
+    async def by_keys(self, community_id: str, keys: list[str]) -> dict[str, LedgerEntry]: ...
+    async def earned_many(self, keys: list[EarnedKey]) -> dict[EarnedKey, int]:
+        """``earned_on`` for many (community, member, rule, day) at once."""
+        ...
+
     async def append(
         self,
         community_id: str,

@@ -127,8 +127,11 @@ class CampaignService:
                 return
             ideas = await self.storage.ideas.in_campaign(community_id, campaign.id)
         for idea in ideas:
-            if idea.status not in GONE_STATUSES:
-                await services.voting.recount(services, community_id, idea.id)
+            # an idea without a card has no reactions to read back: skip it without a
+            # transaction of its own (a round of thousands of ideas closes in one go)
+            if idea.status in GONE_STATUSES or idea.channel_id is None or idea.message_id is None:
+                continue
+            await services.voting.recount(services, community_id, idea.id)
 
     async def close(self, ctx: Context, name: str) -> Reply:
         campaign = await self.get(ctx, name)

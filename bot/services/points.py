@@ -13,11 +13,18 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
 from bot.ports import Storage
-from config.community import RULES, CommunitySettings
+from config.community import RULES, CommunitySettings, RuleSetting
 
 log = logging.getLogger(__name__)
 
 MAX_ADJUSTMENT = 1_000_000
+
+
+def capped_amount(setting: RuleSetting, earned_today: int) -> int:
+    """A rule's value cut to what is left of its daily cap (never negative)."""
+    if setting.daily_cap is None:
+        return setting.value
+    return max(0, min(setting.value, setting.daily_cap - earned_today))
 
 
 def local_day(now: datetime, timezone: str) -> str:
@@ -44,11 +51,11 @@ class PointsService:
             raise ValueError(f"unknown rule {rule}")
         setting = settings.points.rule(rule)
         day = local_day(now, settings.timezone)
-        amount = setting.value
         async with self.storage.transaction():
+            earned = 0
             if setting.daily_cap is not None:
                 earned = await self.storage.ledger.earned_on(community_id, member_id, rule, day)
-                amount = max(0, min(amount, setting.daily_cap - earned))
+            amount = capped_amount(setting, earned)
             if amount <= 0:
                 return 0
             paid = await self.storage.ledger.append(

@@ -1,31 +1,45 @@
 """Reaction voting: one vote per member per idea, the latest counts, with points and milestones.
 
-Uniqueness lives in the votes table's primary key; points are keyed by (idea, voter) so a
-repeated reaction never pays twice and a retraction reverses exactly what was paid.
+Reactions are applied in batches (group commit): the engine's batcher hands over whatever
+arrived while the previous batch was committing, and every event's reply is released only
+after its batch commits. Uniqueness lives in the votes table's primary key; each vote keeps the
+ledger keys it paid under, so a retraction reverses exactly what was paid.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import AfterCommit, Context
 from bot.errors import DeliveryError
 from bot.events import Actor, ReactionAdded, ReactionRemoved
 from bot.metrics import Metrics
-from bot.models import Idea, IdeaStatus, Vote
+from bot.models import Campaign, Idea, IdeaStatus, Vote
 from bot.ports import ReactionSeen, Storage
+from bot.ports.ledger import EarnedKey
 from bot.replies import Message, Reply
-from bot.services.delivery import Delivery
-from bot.services.eligibility import vote_refusal
+from bot.services.delivery import CardRefresher, Delivery
 from bot.services.ideas import IdeaService
-from bot.services.points import PointsService
+from bot.services.points import PointsService, local_day
+from bot.services.vote_batch import ReactionEvent, VoteBatch
+from config.community import CommunitySettings
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 log = logging.getLogger(__name__)
+
+
+def _kind(event: ReactionEvent) -> str:
+    return "reaction_added" if isinstance(event, ReactionAdded) else "reaction_removed"
+
+
+async def _refresh(cards: CardRefresher, community_id: str, idea_ids: list[int]) -> None:
+    for idea_id in idea_ids:
+        cards.request(community_id, idea_id)
 
 
 class VotingService:
@@ -43,79 +57,131 @@ class VotingService:
         self.delivery = delivery
         self.metrics = metrics
 
-    async def reaction_added(self, ctx: Context, event: ReactionAdded) -> Reply:
-        value = ctx.settings.vote_value(event.emoji)
-        if value is None:
-            return Reply.nothing()
-        idea = await self.storage.ideas.by_message(ctx.community_id, event.message_id)
-        if idea is None:
-            return Reply.nothing()
-        campaign = await self.ideas.campaign_of(idea)
-        refusal = vote_refusal(ctx.actor, idea, campaign, ctx.settings, ctx.now)
-        if refusal is not None:
-            self.metrics.inc("cocreate_votes_total", outcome="refused")
-            return Reply(refusal, ok=False, extra={"remove_reaction": "1"})
-        previous = await self.storage.votes.upsert(
-            ctx.community_id, idea.id, ctx.actor.member_id, value, event.emoji, ctx.now
+    async def apply_batch(
+        self, services: Services, events: list[ReactionEvent]
+    ) -> tuple[list[Reply], list[AfterCommit]]:
+        """Apply reaction events in order, in the caller's transaction, with bulk reads and
+        writes. Returns one reply per event and the work to do once the batch commits."""
+        replies: list[Reply] = [Reply.nothing()] * len(events)
+        after: list[AfterCommit] = []
+        by_community: dict[str, list[int]] = {}
+        for index, event in enumerate(events):
+            by_community.setdefault(event.community_id, []).append(index)
+        for community_id, indexes in by_community.items():
+            chosen = [events[i] for i in indexes]
+            for index, reply in zip(
+                indexes,
+                await self._community_batch(services, community_id, chosen, after),
+                strict=True,
+            ):
+                replies[index] = reply
+        return replies, after
+
+    async def _community_batch(
+        self,
+        services: Services,
+        community_id: str,
+        events: list[ReactionEvent],
+        after: list[AfterCommit],
+    ) -> list[Reply]:
+        storage = self.storage
+        now = services.clock.now()
+        await storage.communities.ensure(community_id, community_id.split(":", 1)[0], now)
+        settings = await storage.communities.settings(community_id)
+        claimed = await storage.events.claim_many(
+            community_id, [(e.event_id, _kind(e)) for e in events], now
         )
-        await self._pay(ctx, idea, previous, value)
-        await self.check_milestones(ctx, idea)
-        self.ideas.refresh(ctx, idea.id)
-        self.metrics.inc("cocreate_votes_total", outcome="counted")
-        extra = {"vote": str(value)}
-        if previous is not None and previous.emoji != event.emoji:
-            # the older reaction no longer counts; adapters may take it off the card
-            extra["replaced_emoji"] = previous.emoji
-        return Reply(silent=True, extra=extra)
+        live: list[ReactionEvent | None] = []
+        for event in events:
+            first = event.event_id in claimed and not event.actor.is_bot
+            claimed.discard(event.event_id)  # a second copy in the same batch is a replay
+            live.append(event if first else None)
+        active = [e for e in live if e is not None]
+        if not active:
+            return [Reply.nothing() for _ in events]
+        ideas = await storage.ideas.by_messages(community_id, [e.message_id for e in active])
+        campaigns: dict[int, Campaign] = {}
+        for idea in ideas.values():
+            if idea.campaign_id is not None and idea.campaign_id not in campaigns:
+                found = await storage.campaigns.get(community_id, idea.campaign_id)
+                if found is not None:
+                    campaigns[found.id] = found
+        pairs = [
+            (ideas[e.message_id].id, e.actor.member_id) for e in active if e.message_id in ideas
+        ]
+        stored = await storage.votes.get_many(pairs)
+        day = local_day(now, settings.timezone)
+        earned_keys: list[EarnedKey] = []
+        for e in active:
+            earned_keys.append((community_id, e.actor.member_id, "vote_cast", day))
+            if e.message_id in ideas:
+                earned_keys.append(
+                    (community_id, ideas[e.message_id].author_id, "vote_received", day)
+                )
+        keys = [k for v in stored.values() for k in (v.cast_key, v.received_key) if k]
+        known = await storage.ledger.by_keys(community_id, keys + [f"reverse:{k}" for k in keys])
+        idea_ids = list({idea.id for idea in ideas.values()})
+        tallies = await storage.votes.tallies(idea_ids)
+        batch = VoteBatch(
+            community_id,
+            settings,
+            now,
+            day,
+            ideas,
+            campaigns,
+            stored,
+            await storage.ledger.earned_many(earned_keys),
+            known,
+            support={i: t.support for i, t in tallies.items()},
+        )
+        replies = [Reply.nothing() if e is None else batch.apply(e) for e in live]
+        upserts, deletes = batch.vote_writes()
+        await storage.votes.write_many(community_id, upserts, deletes, now)
+        await storage.ledger.append_many(batch.entries, now)
+        names = {e.actor.member_id: e.actor.display_name for e in active if e.actor.display_name}
+        if names:
+            await storage.members.touch_many(community_id, list(names.items()), now)
+        for outcome, count in batch.outcomes.items():
+            self.metrics.inc("cocreate_votes_total", count, outcome=outcome)
+        if batch.touched:
+            await self._milestones(services, community_id, settings, now, batch, after)
+            cards = self.ideas.cards
+            if cards is not None:
+                touched = list(batch.touched)
+                after.append(functools.partial(_refresh, cards, community_id, touched))
+        return replies
 
-    async def reaction_removed(self, ctx: Context, event: ReactionRemoved) -> Reply:
-        idea = await self.storage.ideas.by_message(ctx.community_id, event.message_id)
-        if idea is None:
-            return Reply.nothing()
-        current = await self.storage.votes.get(idea.id, ctx.actor.member_id)
-        if current is None or current.emoji != event.emoji:
-            # a reaction that was never counted, or one the latest vote already replaced
-            return Reply.nothing()
-        await self.storage.votes.remove(idea.id, ctx.actor.member_id)
-        await self.retract_points(ctx, current)
-        self.ideas.refresh(ctx, idea.id)
-        self.metrics.inc("cocreate_votes_total", outcome="retracted")
-        return Reply(silent=True, extra={"vote": "removed"})
-
-    async def _pay(self, ctx: Context, idea: Idea, previous: Vote | None, after: int) -> None:
-        """Pay for the vote as it now stands, and remember the keys so a retraction reverses
-        exactly what was paid (also after a merge moves the vote to another idea)."""
-        voter = ctx.actor.member_id
-        ref = f"{idea.id}:{voter}:{ctx.event_id}"
-        cast_key = previous.cast_key if previous else ""
-        received_key = previous.received_key if previous else ""
-        if previous is None:
-            cast_key = f"vote:{ref}"
-            await self.points.award(
-                ctx.community_id,
-                voter,
-                "vote_cast",
-                cast_key,
-                ctx.now,
-                ctx.settings,
-                ref=f"idea:{idea.id}",
+    async def _milestones(
+        self,
+        services: Services,
+        community_id: str,
+        settings: CommunitySettings,
+        now: datetime,
+        batch: VoteBatch,
+        after: list[AfterCommit],
+    ) -> None:
+        """Check only ideas whose support reached a threshold not yet recorded."""
+        touched = batch.touched
+        reached = await self.storage.votes.milestones_of(list(touched))
+        review_at = settings.review_threshold
+        for idea_id, idea in touched.items():
+            support = batch.peak.get(idea_id, 0)
+            pending = any(t <= support and (idea_id, t) not in reached for t in settings.milestones)
+            reviewing = (
+                review_at is not None and support >= review_at and idea.status == IdeaStatus.NEW
             )
-        supports = after > 0 and idea.author_id != voter
-        if supports and not received_key:
-            received_key = f"received:{ref}"
-            await self.points.award(
-                ctx.community_id,
-                idea.author_id,
-                "vote_received",
-                received_key,
-                ctx.now,
-                ctx.settings,
-                ref=f"idea:{idea.id}",
+            if not pending and not reviewing:
+                continue
+            ctx = Context(
+                services,
+                Actor(community_id, "system"),
+                idea.channel_id or "",
+                now,
+                settings,
+                f"milestone:{idea_id}",
             )
-        elif not supports and received_key:
-            await self.points.reverse(ctx.community_id, received_key, ctx.now, ctx.settings)
-            received_key = ""
-        await self.storage.votes.set_keys(idea.id, voter, cast_key, received_key)
+            await self.check_milestones(ctx, idea, support)
+            after.extend(ctx.after_commit)
 
     async def retract_points(self, ctx: Context, vote: Vote) -> None:
         for key in (vote.cast_key, vote.received_key):
@@ -124,7 +190,8 @@ class VotingService:
 
     async def recount(self, services: Services, community_id: str, idea_id: int) -> tuple[int, int]:
         """Match stored votes to the reactions on the card now: votes cast while the bot was
-        offline are counted (if eligible), votes whose reaction is gone are retracted.
+        offline are counted (if eligible), votes whose reaction is gone are retracted. The
+        differences go through the same batch path as live reactions.
 
         Returns (added, removed). Reading the platform happens before the transaction.
         """
@@ -139,8 +206,7 @@ class VotingService:
         except DeliveryError as exc:
             log.warning("recount skipped", extra={"idea": idea_id, "reason": str(exc)})
             return 0, 0
-        now = services.clock.now()
-        added = removed = 0
+        stamp = services.clock.now().isoformat()
         async with self.storage.transaction():
             settings = await self.storage.communities.settings(community_id)
             by_member: dict[str, list[ReactionSeen]] = {}
@@ -148,49 +214,41 @@ class VotingService:
                 if settings.vote_value(r.emoji) is not None and not r.actor.is_bot:
                     by_member.setdefault(r.actor.member_id, []).append(r)
             stored = {v.voter_id: v for v in await self.storage.votes.of_idea(idea.id)}
-            campaign = await self.ideas.campaign_of(idea)
+            events: list[ReactionEvent] = []
             for member, reactions in by_member.items():
                 vote = stored.get(member)
-                if vote is not None and any(r.emoji == vote.emoji for r in reactions):
-                    continue
-                chosen = reactions[-1]
-                ctx = Context(
-                    services,
-                    chosen.actor,
-                    idea.channel_id,
-                    now,
-                    settings,
-                    f"recount:{idea.id}:{member}:{now.isoformat()}",
-                )
-                if vote_refusal(chosen.actor, idea, campaign, settings, now) is not None:
-                    continue
-                value = settings.vote_value(chosen.emoji)
-                assert value is not None
-                previous = await self.storage.votes.upsert(
-                    community_id, idea.id, member, value, chosen.emoji, now
-                )
-                await self._pay(ctx, idea, previous, value)
-                added += 1
+                if vote is None or all(r.emoji != vote.emoji for r in reactions):
+                    r = reactions[-1]
+                    event_id = f"recount:{idea.id}:{member}:{r.emoji}:{stamp}"
+                    events.append(
+                        ReactionAdded(event_id, r.actor, idea.channel_id, idea.message_id, r.emoji)
+                    )
             for member, vote in stored.items():
                 if member not in by_member:
-                    await self.storage.votes.remove(idea.id, member)
+                    event_id = f"recount:{idea.id}:{member}:-:{stamp}"
                     actor = Actor(community_id, member)
-                    ctx = Context(services, actor, idea.channel_id, now, settings, "recount")
-                    await self.retract_points(ctx, vote)
-                    removed += 1
+                    events.append(
+                        ReactionRemoved(
+                            event_id, actor, idea.channel_id, idea.message_id, vote.emoji
+                        )
+                    )
+            replies, after = await self.apply_batch(services, events)
+        for action in after:
+            await action()
+        added = sum(1 for r in replies if r.extra.get("vote") not in (None, "removed"))
+        removed = sum(1 for r in replies if r.extra.get("vote") == "removed")
         if added or removed:
             log.info(
                 "recount changed votes", extra={"idea": idea.id, "added": added, "removed": removed}
             )
-            if self.ideas.cards is not None:
-                self.ideas.cards.request(community_id, idea.id)
         return added, removed
 
-    async def check_milestones(self, ctx: Context, idea: Idea) -> None:
+    async def check_milestones(self, ctx: Context, idea: Idea, support: int | None = None) -> None:
         """Announce each threshold the first time it is crossed; maybe move to review."""
-        tally = await self.storage.votes.tally(idea.id)
+        if support is None:
+            support = (await self.storage.votes.tally(idea.id)).support
         for threshold in ctx.settings.milestones:
-            if tally.support < threshold:
+            if support < threshold:
                 break
             if not await self.storage.votes.mark_milestone(idea.id, threshold, ctx.now):
                 continue
@@ -211,7 +269,7 @@ class VotingService:
             message = Message(text=text)
             ctx.later(functools.partial(self._announce, ctx.community_id, channel, message))
         review_at = ctx.settings.review_threshold
-        if review_at is not None and tally.support >= review_at and idea.status == IdeaStatus.NEW:
+        if review_at is not None and support >= review_at and idea.status == IdeaStatus.NEW:
             moved = await self.storage.ideas.set_status(
                 ctx.community_id, idea.id, IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW, ctx.now
             )

@@ -10,6 +10,9 @@ from config.community import CommunitySettings
 from storage.sqlite.db import Database
 from storage.sqlite.rows import req_ts, ts
 
+#: rows per multi-row statement (SQLite allows 32,766 parameters)
+CHUNK = 500
+
 
 class SqliteCommunityRepo:
     def __init__(self, db: Database, default_timezone: str = "UTC") -> None:
@@ -70,6 +73,25 @@ class SqliteEventLog:
         )
         return cur.rowcount == 1
 
+    async def claim_many(
+        self, community_id: str, events: list[tuple[str, str]], now: datetime
+    ) -> set[str]:
+        claimed: set[str] = set()
+        stamp = ts(now)
+        for start in range(0, len(events), CHUNK):
+            chunk = events[start : start + CHUNK]
+            values = ",".join("(?, ?, ?, ?)" for _ in chunk)
+            params: list[str] = []
+            for event_id, kind in chunk:
+                params += [community_id, event_id, kind, stamp]
+            rows = await self.db.fetchall(
+                "INSERT INTO processed_events (community_id, event_id, kind, handled_at)"
+                f" VALUES {values} ON CONFLICT DO NOTHING RETURNING event_id",
+                params,
+            )
+            claimed.update(r[0] for r in rows)
+        return claimed
+
 
 class SqliteAuditRepo:
     def __init__(self, db: Database) -> None:
@@ -119,6 +141,17 @@ class SqliteMemberRepo:
             " VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) DO UPDATE SET"
             " display_name = excluded.display_name, last_seen = excluded.last_seen",
             (community_id, member_id, name[:100], ts(now)),
+        )
+
+    async def touch_many(
+        self, community_id: str, members: list[tuple[str, str]], now: datetime
+    ) -> None:
+        stamp = ts(now)
+        await self.db.executemany(
+            "INSERT INTO members (community_id, member_id, display_name, last_seen)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) DO UPDATE SET"
+            " display_name = excluded.display_name, last_seen = excluded.last_seen",
+            [(community_id, m, name[:100], stamp) for m, name in members],
         )
 
     async def name(self, community_id: str, member_id: str) -> str:

@@ -126,7 +126,12 @@ class Database:
         async with self._lock:
             token = _owner.set(task)
             try:
-                await self._begin()
+                try:
+                    await self._begin()
+                except BaseException:
+                    # cancelled while BEGIN ran in the driver's thread: it may have begun
+                    await self._safe_rollback()
+                    raise
                 try:
                     yield
                 except BaseException:

@@ -95,6 +95,19 @@ class SqliteIdeaRepo:
         )
         return None if row is None else _idea(row)
 
+    async def by_messages(self, community_id: str, message_ids: list[str]) -> dict[str, Idea]:
+        found: dict[str, Idea] = {}
+        unique = list(dict.fromkeys(message_ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = await self.db.fetchall(
+                f"SELECT * FROM ideas WHERE community_id = ? AND message_id IN"
+                f" ({','.join('?' * len(chunk))})",
+                (community_id, *chunk),
+            )
+            found.update({r["message_id"]: _idea(r) for r in rows})
+        return found
+
     async def save(self, idea: Idea) -> None:
         try:
             await self.db.execute(
@@ -281,6 +294,78 @@ class SqliteVoteRepo:
         moved = cur.rowcount
         await self.db.execute("DELETE FROM votes WHERE idea_id = ?", (from_idea,))
         return moved
+
+    async def get_many(self, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], Vote]:
+        found: dict[tuple[int, str], Vote] = {}
+        unique = list(dict.fromkeys(pairs))
+        for start in range(0, len(unique), 400):
+            chunk = unique[start : start + 400]
+            values = ",".join("(?, ?)" for _ in chunk)
+            rows = await self.db.fetchall(
+                f"SELECT {VOTE_COLUMNS} FROM votes WHERE (idea_id, voter_id) IN (VALUES {values})",
+                [x for pair in chunk for x in pair],
+            )
+            found.update({(r[0], r[1]): Vote(*r) for r in rows})
+        return found
+
+    async def write_many(
+        self, community_id: str, upserts: list[Vote], deletes: list[tuple[int, str]], now: datetime
+    ) -> None:
+        if deletes:
+            await self.db.executemany(
+                "DELETE FROM votes WHERE idea_id = ? AND voter_id = ?", deletes
+            )
+        if upserts:
+            stamp = ts(now)
+            await self.db.executemany(
+                "INSERT INTO votes (community_id, idea_id, voter_id, value, emoji, cast_key,"
+                " received_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (idea_id, voter_id) DO UPDATE SET value = excluded.value,"
+                " emoji = excluded.emoji, cast_key = excluded.cast_key,"
+                " received_key = excluded.received_key, updated_at = excluded.updated_at",
+                [
+                    (
+                        community_id,
+                        v.idea_id,
+                        v.voter_id,
+                        v.value,
+                        v.emoji,
+                        v.cast_key,
+                        v.received_key,
+                        stamp,
+                        stamp,
+                    )
+                    for v in upserts
+                ],
+            )
+
+    async def tallies(self, idea_ids: list[int]) -> dict[int, Tally]:
+        found = {i: Tally(i) for i in idea_ids}
+        unique = list(found)
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = await self.db.fetchall(
+                "SELECT idea_id, count(*) AS voters, count(*) FILTER (WHERE value > 0) AS up,"
+                " count(*) FILTER (WHERE value < 0) AS down, sum(value) AS total FROM votes"
+                f" WHERE idea_id IN ({','.join('?' * len(chunk))}) GROUP BY idea_id",
+                chunk,
+            )
+            for r in rows:
+                found[r[0]] = Tally(r[0], r["voters"], r["up"], r["down"], r["total"])
+        return found
+
+    async def milestones_of(self, idea_ids: list[int]) -> set[tuple[int, int]]:
+        unique = list(dict.fromkeys(idea_ids))
+        reached: set[tuple[int, int]] = set()
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = await self.db.fetchall(
+                "SELECT idea_id, threshold FROM milestones_reached"
+                f" WHERE idea_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            reached.update((r[0], r[1]) for r in rows)
+        return reached
 
     async def mark_milestone(self, idea_id: int, threshold: int, now: datetime) -> bool:
         cur = await self.db.execute(

@@ -62,3 +62,11 @@ def test_flatten_lists_every_key_once() -> None:
     keys = [k for k, _ in rows]
     assert keys == setting_keys() and len(set(keys)) == len(keys)
     assert ("vote_mode", "up") in rows and ("ideas_channel", "(not set)") in rows
+
+
+def test_optional_numbers_can_be_cleared_required_ones_cannot() -> None:
+    assert apply_setting(CommunitySettings(), "review_threshold", "none").review_threshold is None
+    with pytest.raises(SettingError, match="needs a value"):
+        apply_setting(CommunitySettings(), "min_member_days", "none")
+    with pytest.raises(SettingError, match="needs a value"):
+        apply_setting(CommunitySettings(), "vote_mode", "none")

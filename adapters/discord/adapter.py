@@ -1,0 +1,302 @@
+"""The Discord adapter: connects discord.py, turns what members do into neutral events for the
+sink, and carries out what the engine's replies ask of Discord (answers, removed reactions).
+
+Gateway events (reactions, thread messages) go through one queue in arrival order, so a member's
+add → remove → add reaches the engine in that order; interactions are answered directly, since
+each has its own three-second deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord import endpoints, ids, interactions
+from adapters.discord import limits as L
+from adapters.discord import translate as tr
+from adapters.discord.client import make_client
+from adapters.discord.commands import build_tree
+from adapters.discord.platform import DiscordPlatform
+from bot.commands.spec import Command, Option, Registry
+from bot.errors import DeliveryError
+from bot.events import InboundEvent, ReactionAdded
+from bot.ports import Storage
+from bot.ports.adapter import Sink
+from bot.replies import Message
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 60.0
+AUTOCOMPLETE_BUDGET = 2.5
+Queued = tuple[str, dict[str, Any], str]
+
+
+class DiscordAdapter:
+    def __init__(
+        self,
+        token: str,
+        registry: Registry,
+        storage: Storage,
+        *,
+        api_base_url: str | None = None,
+        gateway_url: str | None = None,
+        guild_ids: list[str] | None = None,
+        shard_count: int | None = None,
+        shard_ids: list[int] | None = None,
+        defer_after: float = interactions.DEFER_AFTER,
+        ready_timeout: float = READY_TIMEOUT,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        self._token = token
+        self.registry = registry
+        self.storage = storage
+        self._endpoints = (api_base_url, gateway_url)
+        self.guild_ids = [int(g) for g in guild_ids or ()]
+        self.defer_after = defer_after
+        self.ready_timeout = ready_timeout
+        self.client: Any = make_client(shard_count, list(shard_ids or ()), guild_ready_timeout)
+        self.tree: app_commands.CommandTree[Any] = build_tree(
+            self.client, registry, self._on_command, self._on_autocomplete
+        )
+        self._platform = DiscordPlatform(self.client)
+        self._sink: Sink | None = None
+        self._queue: asyncio.Queue[Queued] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self._restore = lambda: None
+
+    name = "discord"
+
+    @property
+    def platform(self) -> DiscordPlatform:
+        return self._platform
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.client.gateway_connected)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self, sink: Sink) -> None:
+        """Log in, publish the slash commands, connect, and return once the gateway is ready."""
+        self._sink = sink
+        self._restore = endpoints.apply(*self._endpoints)
+        self.client.install_tap(self._on_gateway)
+        self.client.interaction_handler = self._on_interaction
+        await self.client.login(self._token)
+        await self.sync_commands()
+        self._spawn(self._work())
+        self._runner = asyncio.create_task(self.client.connect(reconnect=True))
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, self._runner}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+            if self._runner in done:
+                self._runner.result()  # raises why the connection failed
+            raise TimeoutError("the Discord gateway did not become ready in time")
+
+    async def sync_commands(self) -> None:
+        """DISCORD_GUILD_IDS: copy the commands to those servers, where changes show at once
+        (for development); otherwise publish them globally, as Discord intends."""
+        if self.guild_ids:
+            for guild_id in self.guild_ids:
+                guild = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def stop(self) -> None:
+        try:
+            await self.client.close()
+            if self._runner is not None:
+                await asyncio.gather(self._runner, return_exceptions=True)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._restore()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, event: InboundEvent) -> Any:
+        assert self._sink is not None, "started without a sink"
+        return await self._sink(event)
+
+    # -- gateway events ------------------------------------------------------------------
+    def _on_gateway(
+        self, name: str, data: dict[str, Any], session: str | None, seq: int | None
+    ) -> None:
+        """Runs inside discord.py's receive loop: stamp the event id now, act later, in order."""
+        self._queue.put_nowait((name, data, ids.gateway_event(session, seq, uuid.uuid4().hex)))
+
+    async def _work(self) -> None:
+        while True:
+            name, data, event_id = await self._queue.get()
+            try:
+                if name == "MESSAGE_CREATE":
+                    await self._thread_message(data)
+                else:
+                    await self._reaction(data, event_id, added=name == "MESSAGE_REACTION_ADD")
+            except Exception:
+                log.exception("gateway event failed", extra={"dispatch": name})
+
+    async def _reaction(self, data: dict[str, Any], event_id: str, *, added: bool) -> None:
+        community = tr.community(data["guild_id"])
+        async with self.storage.transaction():
+            idea = await self.storage.ideas.by_message(community, str(data["message_id"]))
+            settings = await self.storage.communities.settings(community)
+        if idea is None:
+            return  # not a card: nothing for the engine
+        user = self.client.get_user(int(data["user_id"]))
+        event = tr.reaction(
+            data,
+            added=added,
+            event_id=event_id,
+            bot_id=str(self.client.user.id),
+            # a removal is passed on whatever the emoji: a vote cast before a change of
+            # vote mode must still be retractable
+            vote_emojis=settings.vote_emojis() if added else None,
+            admin=self._is_admin(data),
+            known_bot=bool(user and user.bot),
+        )
+        if event is None:
+            return
+        reply = await self._send(event)
+        if not isinstance(event, ReactionAdded):
+            return
+        if not reply.ok and reply.extra.get("remove_reaction"):
+            self._spawn(self._refuse(event, reply.text))
+        elif reply.extra.get("replaced_emoji"):
+            emoji = reply.extra["replaced_emoji"]
+            self._spawn(self._take_off(event, emoji))
+
+    def _is_admin(self, data: dict[str, Any]) -> bool:
+        """Reaction payloads carry roles but no permissions: work them out from the cache."""
+        guild = self.client.get_guild(int(data["guild_id"]))
+        if guild is None:
+            return False
+        if guild.owner_id == int(data["user_id"]):
+            return True
+        role_ids = {int(r) for r in (data.get("member") or {}).get("roles") or ()}
+        permissions = guild.default_role.permissions.value
+        for role in guild.roles:
+            if role.id in role_ids:
+                permissions |= role.permissions.value
+        perms = discord.Permissions(permissions)
+        return perms.administrator or perms.manage_guild
+
+    async def _refuse(self, event: ReactionAdded, why: str) -> None:
+        """A vote the rules refuse: take the reaction off where the bot may (Manage Messages),
+        and tell the member why, privately. Without the permission the reaction stays but is
+        not counted; with DMs closed the reason is only logged."""
+        await self._take_off(event, event.emoji)
+        try:
+            await self._platform.notify(event.community_id, event.actor.member_id, Message(why))
+        except DeliveryError as exc:
+            log.info(
+                "refused vote: member not told",
+                extra={"member": event.actor.member_id, "reason": str(exc)},
+            )
+
+    async def _take_off(self, event: ReactionAdded, emoji: str) -> None:
+        channel = self.client.get_partial_messageable(int(event.channel_id))
+        message = channel.get_partial_message(int(event.message_id))
+        try:
+            await message.remove_reaction(emoji, discord.Object(int(event.actor.member_id)))
+        except discord.HTTPException as exc:
+            log.info(
+                "reaction not removed (Manage Messages missing?)",
+                extra={"message": event.message_id, "status": exc.status},
+            )
+
+    async def _thread_message(self, data: dict[str, Any]) -> None:
+        if (data.get("author") or {}).get("bot"):
+            return
+        channel = self.client.get_channel(int(data["channel_id"]))
+        if channel is not None and not isinstance(channel, discord.Thread):
+            return  # a plain channel: not a discussion
+        community = tr.community(data["guild_id"])
+        async with self.storage.transaction():
+            idea = await self.storage.ideas.by_thread(community, str(data["channel_id"]))
+        if idea is None:
+            return
+        event = tr.thread_message(data, parent_id=idea.channel_id)
+        if event is not None:
+            await self._send(event)
+
+    # -- interactions --------------------------------------------------------------------
+    async def _on_command(self, interaction: discord.Interaction, spec: Command) -> None:
+        payload = self.client.raw_interaction(interaction.id)
+        found = tr.command(payload, self.registry) if payload else None
+        if found is None:
+            await interaction.response.send_message(
+                "This command works only in a server.", ephemeral=True
+            )
+            return
+        command, event = found
+        if command.form_when_empty and not event.options:
+            await interaction.response.send_modal(interactions.command_form(command))
+            return
+        await interactions.answer(interaction, self._send, event, self.defer_after)
+
+    async def _on_autocomplete(
+        self, interaction: discord.Interaction, spec: Command, option: Option
+    ) -> list[app_commands.Choice[Any]]:
+        payload = self.client.raw_interaction(interaction.id)
+        found = tr.autocomplete(payload, self.registry) if payload else None
+        if found is None:
+            return []
+        kind, request = found
+        try:
+            reply = await asyncio.wait_for(self._send(request), AUTOCOMPLETE_BUDGET)
+        except TimeoutError:
+            return []
+        choices: list[app_commands.Choice[Any]] = []
+        for label, value in reply.choices[: L.MAX_CHOICES]:
+            name = L.one_line(label, L.CHOICE_NAME)
+            if kind == "integer":
+                if value.isdecimal():
+                    choices.append(app_commands.Choice(name=name, value=int(value)))
+            else:
+                choices.append(app_commands.Choice(name=name, value=value[: L.CHOICE_VALUE]))
+        return choices
+
+    async def _on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons, select menus and forms, routed by custom id: no registered view is needed,
+        so controls on messages posted before a restart keep working."""
+        kinds = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+        if interaction.type not in kinds:
+            return
+        payload = self.client.raw_interaction(interaction.id)
+        custom_id = str(((payload or {}).get("data") or {}).get("custom_id", ""))
+        parsed = ids.parse(custom_id)
+        if payload is None or parsed is None:
+            return  # not ours
+        if parsed.kind == "write":
+            question = ""
+            if interaction.message is not None and interaction.message.embeds:
+                question = interaction.message.embeds[0].description or ""
+            await interaction.response.send_modal(
+                interactions.answer_form(parsed.prompt_id, question)
+            )
+            return
+        event: InboundEvent | None
+        if parsed.kind == "form":
+            found = tr.form_command(payload, self.registry)
+            event = found[1] if found else None
+        else:
+            event = tr.prompt_answer(payload)
+        if event is None:
+            await interaction.response.send_message("This works only in a server.", ephemeral=True)
+            return
+        await interactions.answer(interaction, self._send, event, self.defer_after)

@@ -1,0 +1,96 @@
+"""Web API clients per workspace, pointed at ``SLACK_API_BASE_URL`` and retrying on 429.
+
+Bolt has no setting for the Web API base URL, so every client here (and the one bolt is given)
+is built with it. One deployment may serve several workspaces (OAuth installs): the token for
+a community comes from the single configured bot token or from the installation store.
+Rate-limited calls wait for Slack's ``Retry-After`` and try again (slack_sdk's retry handler).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import DeliveryError
+
+DEFAULT_BASE_URL = "https://slack.com/api/"
+TokenLookup = Callable[[str], Awaitable[str | None]]
+
+
+def make_client(base_url: str | None, token: str | None = None) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url or DEFAULT_BASE_URL,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the bot is in one workspace (from auth.test)."""
+
+    team_id: str
+    bot_user_id: str
+    url: str
+
+
+class SlackClients:
+    def __init__(
+        self, base_url: str | None, token: str | None, lookup: TokenLookup | None = None
+    ) -> None:
+        self.base_url = base_url or DEFAULT_BASE_URL
+        self._token = token
+        self._lookup = lookup
+        self._clients: dict[str, AsyncWebClient] = {}
+        self._identities: dict[str, Identity] = {}
+        #: the client bolt uses: the single-workspace token, or none (tokens come per request)
+        self.app_client = make_client(self.base_url, token)
+
+    async def token_for(self, team_id: str) -> str:
+        if self._token:
+            return self._token
+        token = await self._lookup(team_id) if self._lookup is not None else None
+        if not token:
+            raise DeliveryError(f"Cocreate is not installed in Slack workspace {team_id}")
+        return token
+
+    async def for_team(self, team_id: str) -> AsyncWebClient:
+        token = await self.token_for(team_id)
+        client = self._clients.get(token)
+        if client is None:
+            client = self._clients[token] = make_client(self.base_url, token)
+        return client
+
+    async def identity(self, team_id: str) -> Identity:
+        known = self._identities.get(team_id)
+        if known is not None:
+            return known
+        client = await self.for_team(team_id)
+        try:
+            data = await client.auth_test()
+        except SlackApiError as exc:
+            raise DeliveryError(f"auth.test failed: {exc.response.get('error')}") from exc
+        found = Identity(team_id, str(data.get("user_id", "")), str(data.get("url", "")))
+        self._identities[team_id] = found
+        return found
+
+    def forget(self, team_id: str) -> None:
+        """After an uninstall or a revoked token."""
+        self._identities.pop(team_id, None)
+
+
+def team_of_community(community_id: str) -> str:
+    prefix, _, team = community_id.partition(":")
+    if prefix != "slack" or not team:
+        raise DeliveryError(f"{community_id!r} is not a Slack community")
+    return team

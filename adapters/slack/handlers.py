@@ -1,0 +1,239 @@
+"""Bolt listeners: acknowledge first, then translate, hand to the sink, and show the reply.
+
+Slack wants every request acknowledged within 3 seconds. Each listener calls ``ack()`` before
+anything slow (the engine, the Web API); the only work before an ack is pure (parsing a form to
+show its errors inside the modal) or a read-only lookup (autocomplete options, which must travel
+in the ack itself).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack import forms, translate
+from adapters.slack.blocks import fallback, plain
+from adapters.slack.home import home_view
+from adapters.slack.members import Directory
+from adapters.slack.platform import SlackPlatform
+from adapters.slack.respond import Responder
+from bot.commands.spec import Registry, coerce_options
+from bot.errors import DeliveryError, UserError
+from bot.events import Actor, InboundEvent
+from bot.ports import Storage
+from bot.ports.adapter import Sink
+from bot.replies import Reply
+
+log = logging.getLogger(__name__)
+
+Body = dict[str, Any]
+REFUSED_NOTE = " Slack does not let me take your reaction off, so it is simply not counted."
+NOT_READY = "Cocreate is starting up; please try again in a moment."
+
+
+class Handlers:
+    def __init__(
+        self,
+        registry: Registry,
+        storage: Storage,
+        platform: SlackPlatform,
+        directory: Directory,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.registry = registry
+        self.storage = storage
+        self.platform = platform
+        self.directory = directory
+        self.responder = Responder(platform)
+        self.now = now
+        self.sink: Sink | None = None
+        self.inflight = 0
+
+    @contextlib.asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        """Counts work still running after the ack (tests and shutdown wait for it)."""
+        self.inflight += 1
+        try:
+            yield
+        finally:
+            self.inflight -= 1
+
+    async def _handle(self, event: InboundEvent) -> Reply:
+        if self.sink is None:
+            return Reply.error(NOT_READY)
+        return await self.sink(event)
+
+    def _bare(self, body: Body) -> Actor:
+        return Actor(translate.community_id(translate.team_of(body)), translate.user_of(body))
+
+    async def _actor(self, body: Body) -> Actor:
+        return await self.directory.actor(translate.team_of(body), translate.user_of(body))
+
+    # -- slash commands ---------------------------------------------------------------------
+    async def command(self, ack: AsyncAck, body: Body, respond: AsyncRespond) -> None:
+        async with self._busy():
+            await ack()
+            team, user = translate.team_of(body), translate.user_of(body)
+            try:
+                outcome = translate.slash_command(self.registry, body, self._bare(body))
+            except UserError as exc:
+                await respond(text=fallback(exc.message), response_type="ephemeral")
+                return
+            if isinstance(outcome, translate.OpenForm):
+                view = forms.command_modal(outcome.command, str(body.get("channel_id", "")))
+                await self._open(team, str(body.get("trigger_id", "")), view)
+                return
+            event = dataclasses.replace(outcome, actor=await self._actor(body))
+            reply = await self._handle(event)
+            await self.responder.show(team, user, reply, event.channel_id, respond)
+
+    async def _open(self, team: str, trigger_id: str, view: dict[str, Any]) -> None:
+        try:
+            client = await self.platform.clients.for_team(team)
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except (SlackApiError, DeliveryError) as exc:
+            log.warning("views.open failed", extra={"error": str(exc)[:200]})
+
+    # -- Events API -------------------------------------------------------------------------
+    async def reaction(self, ack: AsyncAck, body: Body) -> None:
+        async with self._busy():
+            await ack()
+            event = body.get("event") or {}
+            team, user = translate.team_of(body), str(event.get("user", ""))
+            actor = await self.directory.actor(team, user)
+            neutral = translate.reaction(body, actor)
+            if neutral is None:
+                return
+            reply = await self._handle(neutral)
+            if not reply.ok and reply.text and event.get("type") == "reaction_added":
+                text = fallback(reply.text + REFUSED_NOTE)
+                await self._private(team, user, neutral.channel_id, text)
+
+    async def message(self, ack: AsyncAck, body: Body) -> None:
+        async with self._busy():
+            await ack()
+            event = body.get("event") or {}
+            if not translate.is_thread_reply(event):
+                return  # most channel traffic: dropped before any lookup
+            actor = await self.directory.actor(translate.team_of(body), str(event["user"]))
+            neutral = translate.thread_message(body, actor)
+            if neutral is not None:
+                await self._handle(neutral)
+
+    async def home_opened(self, ack: AsyncAck, body: Body) -> None:
+        async with self._busy():
+            await ack()
+            event = body.get("event") or {}
+            if event.get("tab", "home") != "home":
+                return
+            await self.publish_home(translate.team_of(body), str(event.get("user", "")))
+
+    async def publish_home(self, team: str, user: str) -> None:
+        view = await home_view(self.storage, translate.community_id(team), user, self.now())
+        try:
+            client = await self.platform.clients.for_team(team)
+            await client.views_publish(user_id=user, view=view)
+        except (SlackApiError, DeliveryError) as exc:
+            log.warning("views.publish failed", extra={"error": str(exc)[:200]})
+
+    async def user_change(self, ack: AsyncAck, body: Body) -> None:
+        await ack()
+        user = (body.get("event") or {}).get("user") or {}
+        self.directory.forget(translate.team_of(body), str(user.get("id", "")))
+
+    async def ignore(self, ack: AsyncAck) -> None:
+        await ack()
+
+    # -- interactivity ----------------------------------------------------------------------
+    async def answer(
+        self, ack: AsyncAck, body: Body, action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        async with self._busy():
+            await ack()
+            team, user = translate.team_of(body), translate.user_of(body)
+            neutral = translate.prompt_answer(body, action, await self._actor(body))
+            if neutral is None:
+                return
+            reply = await self._handle(neutral)
+            in_home = (body.get("container") or {}).get("type") == "view"
+            await self.responder.show(
+                team, user, reply, self._channel(body), None if in_home else respond
+            )
+            if in_home:
+                await self.publish_home(team, user)
+
+    async def text_answer_form(self, ack: AsyncAck, body: Body, action: dict[str, Any]) -> None:
+        async with self._busy():
+            await ack()
+            team = translate.team_of(body)
+            prompt_id = translate.prompt_id_of(str(action.get("action_id", "")))
+            if prompt_id is None:
+                return
+            async with self.storage.transaction():
+                prompt = await self.storage.prompts.get(translate.community_id(team), prompt_id)
+            if prompt is None:
+                return
+            view = forms.prompt_text_modal(prompt_id, prompt.question, self._channel(body))
+            await self._open(team, str(body.get("trigger_id", "")), view)
+
+    @staticmethod
+    def _channel(body: Body) -> str:
+        channel = body.get("channel") or {}
+        return str(channel.get("id") or (body.get("container") or {}).get("channel_id") or "")
+
+    async def form(self, ack: AsyncAck, body: Body) -> None:
+        async with self._busy():
+            try:
+                event = translate.form_submission(self.registry, body, self._bare(body))
+                command = self.registry.get(event.topic, event.verb)
+                assert command is not None
+                coerce_options(command, event.options)  # shows mistakes inside the form
+            except UserError as exc:
+                await ack(response_action="errors", errors=_form_errors(body, exc.message))
+                return
+            await ack()
+            team, user = translate.team_of(body), translate.user_of(body)
+            event = dataclasses.replace(event, actor=await self._actor(body))
+            reply = await self._handle(event)
+            await self.responder.show(team, user, reply, event.channel_id)
+
+    async def text_answer(self, ack: AsyncAck, body: Body) -> None:
+        async with self._busy():
+            await ack()
+            team, user = translate.team_of(body), translate.user_of(body)
+            event, channel = translate.prompt_text_submission(body, await self._actor(body))
+            reply = await self._handle(event)
+            await self.responder.show(team, user, reply, channel)
+
+    async def suggest(self, ack: AsyncAck, body: Body) -> None:
+        """Options for a form's external select: read-only, and they must travel in the ack."""
+        async with self._busy():
+            event = translate.suggestion(body, await self._actor(body))
+            reply = await self._handle(event) if event is not None else Reply.nothing()
+            options = [
+                {"text": plain(label, 75), "value": value[:150]}
+                for label, value in reply.choices[:100]
+            ]
+            await ack(options=options)
+
+    async def _private(self, team: str, user: str, channel: str, text: str) -> None:
+        try:
+            await self.responder.private(team, user, channel, text)
+        except (SlackApiError, DeliveryError) as exc:
+            log.warning("could not tell the member", extra={"error": str(exc)[:200]})
+
+
+def _form_errors(body: Body, message: str) -> dict[str, str]:
+    """Slack shows errors under a block: the option the message names, else the first one."""
+    blocks = [b.get("block_id", "") for b in (body.get("view") or {}).get("blocks") or []]
+    named = [b for b in blocks if b and b in message.lower()]
+    target = (named or blocks or ["value"])[0]
+    return {target: message[:150]}

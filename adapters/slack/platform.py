@@ -1,0 +1,175 @@
+"""The engine's ``Platform`` port over the Slack Web API.
+
+Cards are Block Kit messages; the bot adds the vote reactions itself; a card's thread is the
+message's own thread (its ``ts``). DMs go through ``conversations.open``. Every Slack error
+becomes a ``DeliveryError``, which the engine logs and counts without failing the action.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from adapters.slack.clients import SlackClients, team_of_community
+from adapters.slack.emoji import to_name, to_unicode
+from adapters.slack.members import Directory
+from bot.errors import DeliveryError
+from bot.ports import PostedCard, ReactionSeen
+from bot.replies import Attachment, IdeaCard, Message
+
+log = logging.getLogger(__name__)
+
+#: reactions.add errors that mean "nothing to do"
+_HARMLESS = frozenset({"already_reacted"})
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or exc)
+
+
+class SlackPlatform:
+    def __init__(self, clients: SlackClients, directory: Directory) -> None:
+        self.clients = clients
+        self.directory = directory
+        self._dm_channels: dict[tuple[str, str], str] = {}
+
+    async def _client(self, community_id: str) -> tuple[str, AsyncWebClient]:
+        team = team_of_community(community_id)
+        return team, await self.clients.for_team(team)
+
+    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
+        _, client = await self._client(community_id)
+        try:
+            posted = await self._post_joining(
+                client,
+                channel=channel_id,
+                text=blocks.card_fallback(card),
+                blocks=blocks.card_blocks(card),
+            )
+        except SlackApiError as exc:
+            raise DeliveryError(f"chat.postMessage failed: {_error(exc)}") from exc
+        ts = str(posted["ts"])
+        channel = str(posted.get("channel") or channel_id)
+        for emoji in card.vote_emojis:
+            await self._add_reaction(client, channel, ts, emoji)
+        return PostedCard(channel, ts, ts, await self._permalink(client, channel, ts))
+
+    async def _post_joining(self, client: AsyncWebClient, **message: Any) -> Any:
+        """chat.postMessage; in a public channel the bot is not in yet, join it and retry
+        (reactions and thread replies need membership, not only chat:write.public)."""
+        try:
+            return await client.chat_postMessage(unfurl_links=False, unfurl_media=False, **message)
+        except SlackApiError as exc:
+            if _error(exc) != "not_in_channel":
+                raise
+        await client.conversations_join(channel=message["channel"])
+        return await client.chat_postMessage(unfurl_links=False, unfurl_media=False, **message)
+
+    async def _add_reaction(
+        self, client: AsyncWebClient, channel: str, ts: str, emoji: str
+    ) -> None:
+        name = to_name(emoji)
+        if name is None:
+            log.warning("vote emoji has no Slack name; add it to the table", extra={"e": emoji})
+            return
+        try:
+            await client.reactions_add(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            if _error(exc) not in _HARMLESS:
+                log.warning("reactions.add failed", extra={"error": _error(exc), "emoji": name})
+
+    async def _permalink(self, client: AsyncWebClient, channel: str, ts: str) -> str | None:
+        try:
+            found = await client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError:
+            return None
+        return str(found.get("permalink") or "") or None
+
+    async def update_card(
+        self, community_id: str, channel_id: str, message_id: str, card: IdeaCard
+    ) -> None:
+        _, client = await self._client(community_id)
+        try:
+            await client.chat_update(
+                channel=channel_id,
+                ts=message_id,
+                text=blocks.card_fallback(card),
+                blocks=blocks.card_blocks(card),
+            )
+        except SlackApiError as exc:
+            raise DeliveryError(f"chat.update failed: {_error(exc)}") from exc
+
+    async def send(self, community_id: str, channel_id: str, message: Message) -> str:
+        _, client = await self._client(community_id)
+        return await self.post(client, channel_id, message)
+
+    async def post(self, client: AsyncWebClient, channel_id: str, message: Message) -> str:
+        """Post a message (and upload its file, if any) to a channel or DM; return its ts."""
+        try:
+            ts = ""
+            content = blocks.message_blocks(message)
+            if content:
+                posted = await self._post_joining(
+                    client,
+                    channel=channel_id,
+                    text=blocks.summary(message.text, message.card, message.table),
+                    blocks=content,
+                )
+                ts = str(posted["ts"])
+            if message.attachment is not None:
+                ts = await self.upload(client, channel_id, message.attachment) or ts
+            return ts
+        except SlackApiError as exc:
+            raise DeliveryError(f"posting to {channel_id} failed: {_error(exc)}") from exc
+
+    async def upload(self, client: AsyncWebClient, channel_id: str, attachment: Attachment) -> str:
+        """files.upload v2 (get an upload URL, send the bytes, complete into the channel)."""
+        done = await client.files_upload_v2(
+            channel=channel_id,
+            content=attachment.content,
+            filename=attachment.filename,
+            title=attachment.filename,
+        )
+        files: list[dict[str, Any]] = list(done.get("files") or [])
+        return str(files[0].get("id", "")) if files else ""
+
+    async def dm_channel(self, community_id: str, member_id: str) -> tuple[AsyncWebClient, str]:
+        team, client = await self._client(community_id)
+        known = self._dm_channels.get((team, member_id))
+        if known is not None:
+            return client, known
+        try:
+            opened = await client.conversations_open(users=member_id)
+        except SlackApiError as exc:
+            raise DeliveryError(f"conversations.open failed: {_error(exc)}") from exc
+        channel = str((opened.get("channel") or {}).get("id", ""))
+        self._dm_channels[(team, member_id)] = channel
+        return client, channel
+
+    async def notify(self, community_id: str, member_id: str, message: Message) -> None:
+        client, channel = await self.dm_channel(community_id, member_id)
+        await self.post(client, channel, message)
+
+    async def fetch_reactions(
+        self, community_id: str, channel_id: str, message_id: str
+    ) -> list[ReactionSeen]:
+        team, client = await self._client(community_id)
+        try:
+            found = await client.reactions_get(channel=channel_id, timestamp=message_id, full=True)
+        except SlackApiError as exc:
+            raise DeliveryError(f"reactions.get failed: {_error(exc)}") from exc
+        me = (await self.clients.identity(team)).bot_user_id
+        seen: list[ReactionSeen] = []
+        for reaction in (found.get("message") or {}).get("reactions") or []:
+            emoji = to_unicode(str(reaction.get("name", "")))
+            for user in reaction.get("users") or []:
+                if user == me:
+                    continue
+                actor = await self.directory.actor(team, str(user))
+                if not actor.is_bot:
+                    seen.append(ReactionSeen(actor, emoji))
+        return seen

@@ -1,0 +1,37 @@
+"""Each benchmark still runs: `python -m benchmarks.NAME --quick` ends with its JSON figures.
+
+Benchmarks are not timed tests: only that they run, check their own results and report the
+keys the README names is asserted here, never a figure.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {"close": "seconds", "leaderboard": "ms", "memory": "rss_mb"}
+
+
+@pytest.mark.parametrize("name", sorted(KEYS))
+def test_benchmark_runs_quick_and_ends_with_its_json(name: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{name}", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) >= 2, "a human summary comes before the figures"
+    figures = json.loads(lines[-1])
+    assert isinstance(figures, dict)
+    value = figures[KEYS[name]]
+    assert isinstance(value, int | float) and value > 0, figures
