@@ -49,10 +49,24 @@ class Size:
     in_flight: int
 
 
-FULL = Size(ideas=500, members=50_000, events=200_000, baseline_events=5_000,
-            paced_rate=10_000, paced_seconds=5.0, in_flight=5_000)
-QUICK = Size(ideas=50, members=2_000, events=10_000, baseline_events=1_000,
-             paced_rate=10_000, paced_seconds=1.0, in_flight=2_000)
+FULL = Size(
+    ideas=500,
+    members=50_000,
+    events=200_000,
+    baseline_events=5_000,
+    paced_rate=10_000,
+    paced_seconds=5.0,
+    in_flight=5_000,
+)
+QUICK = Size(
+    ideas=50,
+    members=2_000,
+    events=10_000,
+    baseline_events=1_000,
+    paced_rate=10_000,
+    paced_seconds=1.0,
+    in_flight=2_000,
+)
 
 
 async def setup(path: Path, size: Size, max_batch: int) -> tuple[App, SqliteStorage, list[str]]:
@@ -85,7 +99,9 @@ async def setup(path: Path, size: Size, max_batch: int) -> tuple[App, SqliteStor
     return app, storage, list(platform.cards)
 
 
-def make_stream(size: Size, messages: list[str], count: int, seed: int, tag: str) -> list[ReactionEvent]:
+def make_stream(
+    size: Size, messages: list[str], count: int, seed: int, tag: str
+) -> list[ReactionEvent]:
     """Adds, removes, duplicates and replays, across many members and ideas."""
     rng = random.Random(seed)
     actors = [Actor(COMMUNITY, f"m{i}", display_name=f"M{i}") for i in range(size.members)]
@@ -217,9 +233,12 @@ async def main(quick: bool) -> dict[str, object]:
     print(f"  {size.events:,} events ({size.ideas} ideas, {size.members:,} members; adds, removes,")
     print(f"  replays and non-vote emoji), at most {size.in_flight:,} in flight, {batches} batches")
     print(f"  sustained: {rate:,.0f} events/s, every acknowledged vote committed")
-    print(f"  baseline (one transaction per vote): {base_rate:,.0f} events/s → {rate / base_rate:.1f}×")
-    print(f"  at {size.paced_rate:,} events/s offered: p50 {figures['p50_ms']} ms,"
-          f" p99 {figures['p99_ms']} ms to durable acknowledgement")
+    ratio = rate / base_rate
+    print(f"  baseline (one transaction per vote): {base_rate:,.0f} events/s → {ratio:.1f}×")
+    print(
+        f"  at {size.paced_rate:,} events/s offered: p50 {figures['p50_ms']} ms,"
+        f" p99 {figures['p99_ms']} ms to durable acknowledgement"
+    )
     print(f"  peak RSS {peak_rss:.0f} MB; SQLite WAL, synchronous={figures['synchronous']}")
     print("  tallies and balances match an independent count")
     return figures
