@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.commands.spec import coerce_options
+from bot.commands.spec import SQL_INT_MAX, coerce_options
 from bot.context import Context
 from bot.errors import PermissionDenied, StorageError, UserError
 from bot.events import (
@@ -108,6 +108,8 @@ class Engine:
                 return await self._command(event)
             case ReactionAdded() | ReactionRemoved():
                 return await self.votes.submit(event)
+            case PromptAnswered() if not 0 < event.prompt_id <= SQL_INT_MAX:
+                raise UserError(f"There is no prompt #{event.prompt_id}.")
             case PromptAnswered():
                 prompts = self.services.prompts
                 return await self.run(

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from bot.app import Services
     from bot.replies import Reply
 
+#: the largest integer storage can hold (SQLite's 64-bit INTEGER)
+SQL_INT_MAX = 2**63 - 1
+
 OptionKind = Literal["string", "text", "integer", "boolean", "member", "choice"]
 Autocomplete = Literal["idea", "campaign", "config_key", "reward", "prompt", "redemption"]
 
@@ -149,6 +152,8 @@ def _coerce(opt: Option, value: Any) -> Any:
             raise UserError(
                 f"{opt.name} must be a whole number, not {str(value)[:40]!r}."
             ) from None
+        if not -SQL_INT_MAX <= number <= SQL_INT_MAX:
+            raise UserError(f"{opt.name} is far too large a number.")
         if opt.min_value is not None and number < opt.min_value:
             raise UserError(f"{opt.name} must be at least {opt.min_value}.")
         if opt.max_value is not None and number > opt.max_value:

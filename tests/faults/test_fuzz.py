@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -80,10 +79,10 @@ def assert_no_internal_error(reply: Reply) -> None:
 
 
 # -- command text -------------------------------------------------------------------------
-# numbers that fit SQLite's 64-bit integers; wider ones have their own (xfail) tests below
+# numbers of every width, including ones SQLite's 64-bit integers cannot hold
 odd_numbers = st.one_of(
-    st.integers(min_value=-(2**63), max_value=2**63 - 1),
-    st.sampled_from([0, -1, 1, 2**31, 2**63 - 1, -(2**63)]),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.sampled_from([0, -1, 1, 2**31, 2**63 - 1, 2**63, -(2**63), -(2**63) - 1]),
 ).map(str)
 odd_text = st.one_of(
     st.text(max_size=40),
@@ -148,11 +147,10 @@ odd_id = st.one_of(
     st.sampled_from(["", " ", "0", "-1", "null", "../etc", "m1", "t1", "\x00"]),
     st.integers(min_value=0, max_value=20_000).map(lambda n: "9" * n),
 )
-# ids a JSON payload can carry that still fit SQLite's 64-bit integers; wider ones have their
-# own (xfail) test below
+# ids a JSON payload can carry, including ones wider than SQLite's 64-bit integers
 odd_int = st.one_of(
-    st.integers(min_value=-(2**63), max_value=2**63 - 1),
-    st.sampled_from([0, -1, 2**63 - 1, -(2**63)]),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.sampled_from([0, -1, 2**63 - 1, 2**63, -(2**63)]),
 )
 odd_values = st.one_of(
     st.none(),
@@ -221,24 +219,11 @@ def test_malformed_events_are_refused_or_ignored_and_change_nothing(tmp_path: Pa
         check()
 
 
-WIDE = "bug: an integer beyond 64 bits reaches SQLite (OverflowError: Python int too large to "
-"convert to SQLite INTEGER) and becomes the internal-error reply instead of a refusal; "
-"bot/commands/spec.py _coerce bounds integer options only by their own min/max, and "
-"PromptAnswered.prompt_id is not bounded at all"
-
-
-@pytest.mark.xfail(strict=True, reason=WIDE)
 async def test_a_command_id_beyond_64_bits_is_a_refusal(harness: Harness) -> None:
     reply = await harness.text(harness.moderator(), f"/idea reject {2**63}")
     assert reply.text not in INTERNAL and not reply.ok, reply
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a prompt id beyond 64 bits reaches SQLite (OverflowError in "
-    "storage/sqlite/prompts.py get via bot/services/prompts.py answer) and becomes the "
-    "internal-error reply instead of 'no such prompt'",
-)
 async def test_a_prompt_id_beyond_64_bits_is_a_refusal(harness: Harness) -> None:
     event = PromptAnswered("ev-wide", harness.member("alice"), 2**63, ("4",))
     reply = await harness.engine.handle(event)
