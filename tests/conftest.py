@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.harness import Harness
+
 # CI must not find a new example on some runs and not others: every run draws the same ones.
 settings.register_profile("cocreate", derandomize=True, deadline=None)
 settings.load_profile("cocreate")
-
-from tests.harness import Harness
 
 
 @pytest.fixture
