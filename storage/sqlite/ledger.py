@@ -166,7 +166,8 @@ class SqliteLedgerRepo:
             if mine is None or mine <= 0:
                 return None
             ahead = await self.db.scalar(
-                "SELECT count(*) FROM balances WHERE community_id = ? AND earned > ?",
+                "SELECT ifnull(sum(members), 0) FROM earned_counts"
+                " WHERE community_id = ? AND earned > ?",
                 (community_id, mine),
             )
             return int(ahead) + 1, int(mine)

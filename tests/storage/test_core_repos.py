@@ -387,3 +387,23 @@ async def test_redemptions_lower_the_balance_but_not_the_leaderboard(store: Sqli
         assert await store.ledger.top(A, period) == [("ann", 100), ("bob", 80)]
         assert await store.ledger.rank(A, "ann", period) == (1, 100)
         assert await store.ledger.rank(A, "bob", period) == (2, 80)
+
+
+async def test_rank_counts_follow_balances(store: SqliteStorage) -> None:
+    await pay(store, "ann", 5, "a")
+    await pay(store, "bob", 5, "b")
+    await pay(store, "cat", 9, "c")
+    await pay(store, "bob", 4, "d")  # bob moves from 5 to 9
+    await pay(store, "dan", 2, "e", rule="redemption")  # spending never ranks
+    counts = await store.db.fetchall(
+        "SELECT earned, members FROM earned_counts WHERE community_id = ? ORDER BY earned",
+        (A,),
+    )
+    grouped = await store.db.fetchall(
+        "SELECT earned, count(*) FROM balances WHERE community_id = ? GROUP BY earned"
+        " ORDER BY earned",
+        (A,),
+    )
+    assert [tuple(r) for r in counts] == [tuple(r) for r in grouped] == [(0, 1), (5, 1), (9, 2)]
+    assert await store.ledger.rank(A, "ann", None) == (3, 5)
+    assert await store.ledger.rank(A, "bob", None) == (1, 9)
