@@ -60,7 +60,7 @@ def build_app(
     )
     points = PointsService(storage)
     ideas = IdeaService(storage, points, delivery)
-    cards = CardRefresher(platform, ideas.card_for_refresh, interval=card_interval)
+    cards = CardRefresher(platform, ideas.cards_for_refresh, interval=card_interval)
     ideas.cards = cards
     services = Services(
         storage=storage,

@@ -18,7 +18,9 @@ from bot.replies import IdeaCard, Message
 
 log = logging.getLogger(__name__)
 
-CardLoader = Callable[[str, int], Awaitable[tuple[str, str, IdeaCard] | None]]
+CardKey = tuple[str, int]  # (community id, idea id)
+#: loads many cards in one go: (channel id, message id, card) for each key that has a card
+CardLoader = Callable[[list[CardKey]], Awaitable[dict[CardKey, tuple[str, str, IdeaCard]]]]
 FailureHook = Callable[[str], None]
 
 
@@ -125,9 +127,14 @@ class CardRefresher:
         self._dirty.clear()
         index = 0
         try:
+            try:
+                cards = await self._load(batch)
+            except Exception:
+                log.exception("card edits not loaded", extra={"cards": len(batch)})
+                return
             for index, (community_id, idea_id) in enumerate(batch):
                 try:
-                    loaded = await self._load(community_id, idea_id)
+                    loaded = cards.get((community_id, idea_id))
                     if loaded is None:
                         continue
                     channel_id, message_id, card = loaded

@@ -194,14 +194,31 @@ class IdeaService:
             idea.thread_url = posted.thread_url
             await self.storage.ideas.save(idea)
 
-    async def card_for_refresh(
-        self, community_id: str, idea_id: int
-    ) -> tuple[str, str, IdeaCard] | None:
+    async def cards_for_refresh(
+        self, keys: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], tuple[str, str, IdeaCard]]:
+        """The current card of each idea, read in one transaction with bulk queries."""
+        by_community: dict[str, list[int]] = {}
+        for community_id, idea_id in keys:
+            by_community.setdefault(community_id, []).append(idea_id)
+        found: dict[tuple[str, int], tuple[str, str, IdeaCard]] = {}
         async with self.storage.transaction():
-            idea = await self.storage.ideas.get(community_id, idea_id)
-            if idea is None or idea.channel_id is None or idea.message_id is None:
-                return None
-            return idea.channel_id, idea.message_id, await self.card(idea)
+            for community_id, idea_ids in by_community.items():
+                settings = await self.storage.communities.settings(community_id)
+                ideas = await self.storage.ideas.get_many(community_id, idea_ids)
+                tallies = await self.storage.votes.tallies(list(ideas))
+                names: dict[int, str] = {}
+                for idea in ideas.values():
+                    if idea.campaign_id is not None and idea.campaign_id not in names:
+                        campaign = await self.campaign_of(idea)
+                        names[idea.campaign_id] = campaign.name if campaign else ""
+                for idea in ideas.values():
+                    if idea.channel_id is None or idea.message_id is None:
+                        continue
+                    campaign_name = names.get(idea.campaign_id) if idea.campaign_id else None
+                    card = render_card(idea, tallies[idea.id], settings, campaign_name or None)
+                    found[(community_id, idea.id)] = (idea.channel_id, idea.message_id, card)
+        return found
 
     def refresh(self, ctx: Context, *idea_ids: int) -> None:
         cards = self.cards

@@ -22,10 +22,9 @@ END;
 CREATE TRIGGER balances_recounted AFTER UPDATE OF earned ON balances
 WHEN OLD.earned <> NEW.earned
 BEGIN
+    -- a total nobody holds any more stays as a row of 0: it adds nothing to a rank
     UPDATE earned_counts SET members = members - 1
     WHERE community_id = OLD.community_id AND earned = OLD.earned;
-    DELETE FROM earned_counts
-    WHERE community_id = OLD.community_id AND earned = OLD.earned AND members = 0;
     INSERT INTO earned_counts (community_id, earned, members)
     VALUES (NEW.community_id, NEW.earned, 1)
     ON CONFLICT (community_id, earned) DO UPDATE SET members = members + 1;

@@ -81,6 +81,19 @@ class SqliteIdeaRepo:
         )
         return None if row is None else _idea(row)
 
+    async def get_many(self, community_id: str, idea_ids: list[int]) -> dict[int, Idea]:
+        found: dict[int, Idea] = {}
+        unique = list(dict.fromkeys(idea_ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = await self.db.fetchall(
+                "SELECT * FROM ideas WHERE community_id = ? AND id IN"
+                f" ({','.join('?' * len(chunk))})",
+                (community_id, *chunk),
+            )
+            found.update({r["id"]: _idea(r) for r in rows})
+        return found
+
     async def by_message(self, community_id: str, message_id: str) -> Idea | None:
         row = await self.db.fetchone(
             "SELECT * FROM ideas WHERE community_id = ? AND message_id = ?",

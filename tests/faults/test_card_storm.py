@@ -51,9 +51,8 @@ async def _harness(path: Path, platform: MemoryPlatform, interval: float) -> Har
 
 
 async def _expected_card(h: Harness, idea: int) -> IdeaCard:
-    loaded = await h.app.services.ideas.card_for_refresh(h.community, idea)
-    assert loaded is not None
-    return loaded[2]
+    loaded = await h.app.services.ideas.cards_for_refresh([(h.community, idea)])
+    return loaded[(h.community, idea)][2]
 
 
 async def _storm(h: Harness, idea: int, voters: int) -> None:
@@ -158,20 +157,20 @@ async def test_a_flush_during_a_running_batch_waits_for_it_and_loses_no_edit() -
     gate, first_sent = asyncio.Event(), asyncio.Event()
     platform = MemoryPlatform()
 
-    async def load(community_id: str, idea_id: int) -> tuple[str, str, IdeaCard] | None:
-        if idea_id == 2:
-            await gate.wait()  # the background batch is stuck here when flush() comes
-        return "c", f"m{idea_id}", _card(idea_id, tallies[idea_id])
+    async def load(keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, str, IdeaCard]]:
+        return {(c, i): ("c", f"m{i}", _card(i, tallies[i])) for c, i in keys}
 
     async def update(community_id: str, channel_id: str, message_id: str, card: IdeaCard) -> None:
+        if card.idea_id == 2:
+            first_sent.set()
+            await gate.wait()  # the background batch is stuck here when flush() comes
         shown[card.idea_id] = int(card.tally)
-        first_sent.set()
 
     platform.update_card = update  # type: ignore[method-assign]
     refresher = CardRefresher(platform, load, interval=0.0)
     for idea_id in (1, 2, 3):
         refresher.request("x", idea_id)
-    await first_sent.wait()  # card 1 is sent and the batch now waits on card 2
+    await first_sent.wait()  # card 1 is sent and the batch now waits on sending card 2
     flushing = asyncio.create_task(refresher.flush())
     await asyncio.sleep(0.05)
     assert not flushing.done() and shown == {1: 5}
