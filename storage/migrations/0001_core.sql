@@ -114,7 +114,7 @@ CREATE TABLE ledger (
     created_at   TEXT NOT NULL,
     UNIQUE (community_id, idem_key)
 );
-CREATE INDEX ledger_member ON ledger (community_id, member_id, id);
+-- (community, member) lookups (history, caps) share this one index: every index is paid per vote
 CREATE INDEX ledger_rule_day ON ledger (community_id, member_id, rule, day);
 CREATE INDEX ledger_time ON ledger (community_id, created_at, member_id, amount);
 

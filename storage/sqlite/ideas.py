@@ -314,8 +314,11 @@ class SqliteVoteRepo:
         for start in range(0, len(unique), 400):
             chunk = unique[start : start + 400]
             values = ",".join("(?, ?)" for _ in chunk)
+            # a join, not "(idea_id, voter_id) IN (VALUES ...)": SQLite scans the table for that
             rows = await self.db.fetchall(
-                f"SELECT {VOTE_COLUMNS} FROM votes WHERE (idea_id, voter_id) IN (VALUES {values})",
+                f"SELECT v.idea_id, v.voter_id, v.value, v.emoji, v.cast_key, v.received_key"
+                f" FROM (VALUES {values}) AS k JOIN votes v"
+                " ON v.idea_id = k.column1 AND v.voter_id = k.column2",
                 [x for pair in chunk for x in pair],
             )
             found.update({(r[0], r[1]): Vote(*r) for r in rows})

@@ -15,7 +15,7 @@ def ts(when: datetime) -> str:
 def parse_ts(text: str | None) -> datetime | None:
     if text is None:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)  # Python 3.11 reads the "Z"; far faster than strptime
 
 
 def req_ts(text: str) -> datetime:
