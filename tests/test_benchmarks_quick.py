@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYS = {"close": "seconds", "leaderboard": "ms", "memory": "rss_mb"}
+KEYS = {"close": "seconds", "leaderboard": "ms", "memory": "rss_mb", "votes": "events_per_s"}
 
 
 @pytest.mark.parametrize("name", sorted(KEYS))

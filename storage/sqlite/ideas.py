@@ -14,11 +14,7 @@ from storage.sqlite.rows import parse_ts, req_ts, ts
 GONE = ("withdrawn", "merged", "rejected", "pending")
 VOTE_COLUMNS = "idea_id, voter_id, value, emoji, cast_key, received_key"
 
-TALLY_SQL = (
-    "SELECT count(*) AS voters, count(*) FILTER (WHERE value > 0) AS up,"
-    " count(*) FILTER (WHERE value < 0) AS down, ifnull(sum(value), 0) AS total"
-    " FROM votes WHERE idea_id = ?"
-)
+TALLY_SQL = "SELECT voters, up, down, total FROM idea_tallies WHERE idea_id = ?"
 
 
 def _idea(row: Any) -> Idea:
@@ -287,7 +283,8 @@ class SqliteVoteRepo:
 
     async def tally(self, idea_id: int) -> Tally:
         row = await self.db.fetchone(TALLY_SQL, (idea_id,))
-        assert row is not None
+        if row is None:
+            return Tally(idea_id)
         return Tally(idea_id, row["voters"], row["up"], row["down"], row["total"])
 
     async def voters(self, idea_id: int) -> list[str]:
@@ -361,9 +358,8 @@ class SqliteVoteRepo:
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             rows = await self.db.fetchall(
-                "SELECT idea_id, count(*) AS voters, count(*) FILTER (WHERE value > 0) AS up,"
-                " count(*) FILTER (WHERE value < 0) AS down, sum(value) AS total FROM votes"
-                f" WHERE idea_id IN ({','.join('?' * len(chunk))}) GROUP BY idea_id",
+                "SELECT idea_id, voters, up, down, total FROM idea_tallies"
+                f" WHERE idea_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
             for r in rows:

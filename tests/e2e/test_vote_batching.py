@@ -73,6 +73,14 @@ async def test_burst_in_batches_equals_one_at_a_time(tmp_path: Path) -> None:
             ]
             assert await state(one) == await state(burst)
         assert await burst.ledger_matches_balances()
+        kept = await burst.db.fetchall(
+            "SELECT idea_id, voters, up, down, total FROM idea_tallies WHERE voters > 0 ORDER BY 1"
+        )
+        counted = await burst.db.fetchall(
+            "SELECT idea_id, count(*), count(*) FILTER (WHERE value > 0),"
+            " count(*) FILTER (WHERE value < 0), sum(value) FROM votes GROUP BY 1 ORDER BY 1"
+        )
+        assert [tuple(r) for r in kept] == [tuple(r) for r in counted]  # the triggers keep up
     finally:
         await one.close()
         await burst.close()
