@@ -134,6 +134,10 @@ class SqliteAuditRepo:
 class SqliteMemberRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # names already stored, so a burst of reactions does not rewrite them; dropped on
+        # rollback (the write it remembers may have been undone)
+        self._known: dict[tuple[str, str], str] = {}
+        db.on_rollback(self._known.clear)
 
     async def touch(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
         await self.db.execute(
@@ -147,12 +151,18 @@ class SqliteMemberRepo:
         self, community_id: str, members: list[tuple[str, str]], now: datetime
     ) -> None:
         stamp = ts(now)
+        fresh = [(m, n[:100]) for m, n in members if self._known.get((community_id, m)) != n[:100]]
+        if not fresh:
+            return
         await self.db.executemany(
             "INSERT INTO members (community_id, member_id, display_name, last_seen)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) DO UPDATE SET"
             " display_name = excluded.display_name, last_seen = excluded.last_seen",
-            [(community_id, m, name[:100], stamp) for m, name in members],
+            [(community_id, m, name, stamp) for m, name in fresh],
         )
+        if len(self._known) > 100_000:
+            self._known.clear()
+        self._known.update({(community_id, m): name for m, name in fresh})
 
     async def name(self, community_id: str, member_id: str) -> str:
         found = await self.names(community_id, [member_id])
