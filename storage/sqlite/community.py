@@ -169,16 +169,10 @@ class SqliteMemberRepo:
         return found.get(member_id, member_id)
 
     async def names(self, community_id: str, member_ids: list[str]) -> dict[str, str]:
-        if not member_ids:
-            return {}
-        found: dict[str, str] = {}
-        for start in range(0, len(member_ids), 500):
-            chunk = member_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = await self.db.fetchall(
-                f"SELECT member_id, display_name FROM members WHERE community_id = ?"
-                f" AND member_id IN ({marks})",
-                (community_id, *chunk),
-            )
-            found.update({r["member_id"]: r["display_name"] or r["member_id"] for r in rows})
-        return found
+        rows = await self.db.fetch_in(
+            "SELECT member_id, display_name FROM members WHERE community_id = ?"
+            " AND member_id IN ({marks})",
+            (community_id,),
+            member_ids,
+        )
+        return {r["member_id"]: r["display_name"] or r["member_id"] for r in rows}

@@ -188,6 +188,33 @@ class Database:
         async with self.conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
+    async def fetch_in(
+        self, sql: str, head: Sequence[Any], items: Iterable[Any], size: int = 500
+    ) -> list[aiosqlite.Row]:
+        """Rows of ``sql`` for many items: ``{marks}`` in it becomes one chunk's placeholders
+        (SQLite caps the parameters of one statement), ``head`` the parameters before them.
+        Duplicate items are asked once."""
+        unique = list(dict.fromkeys(items))
+        rows: list[aiosqlite.Row] = []
+        for start in range(0, len(unique), size):
+            chunk = unique[start : start + size]
+            marks = ",".join("?" * len(chunk))
+            rows += await self.fetchall(sql.format(marks=marks), (*head, *chunk))
+        return rows
+
+    async def fetch_values(
+        self, sql: str, rows: Iterable[Sequence[Any]], size: int = 200
+    ) -> list[aiosqlite.Row]:
+        """Rows of ``sql`` joined to many tuples: ``{values}`` becomes ``(?, ?), (?, ?)...``.
+        A join on a VALUES list uses the indexes; ``(a, b) IN (VALUES ...)`` would scan."""
+        unique = list(dict.fromkeys(tuple(r) for r in rows))
+        found: list[aiosqlite.Row] = []
+        for start in range(0, len(unique), size):
+            chunk = unique[start : start + size]
+            values = ",".join("(" + ",".join("?" * len(r)) + ")" for r in chunk)
+            found += await self.fetchall(sql.format(values=values), [x for r in chunk for x in r])
+        return found
+
     async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]

@@ -78,17 +78,12 @@ class SqliteIdeaRepo:
         return None if row is None else _idea(row)
 
     async def get_many(self, community_id: str, idea_ids: list[int]) -> dict[int, Idea]:
-        found: dict[int, Idea] = {}
-        unique = list(dict.fromkeys(idea_ids))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            rows = await self.db.fetchall(
-                "SELECT * FROM ideas WHERE community_id = ? AND id IN"
-                f" ({','.join('?' * len(chunk))})",
-                (community_id, *chunk),
-            )
-            found.update({r["id"]: _idea(r) for r in rows})
-        return found
+        rows = await self.db.fetch_in(
+            "SELECT * FROM ideas WHERE community_id = ? AND id IN ({marks})",
+            (community_id,),
+            idea_ids,
+        )
+        return {r["id"]: _idea(r) for r in rows}
 
     async def by_message(self, community_id: str, message_id: str) -> Idea | None:
         row = await self.db.fetchone(
@@ -105,17 +100,12 @@ class SqliteIdeaRepo:
         return None if row is None else _idea(row)
 
     async def by_messages(self, community_id: str, message_ids: list[str]) -> dict[str, Idea]:
-        found: dict[str, Idea] = {}
-        unique = list(dict.fromkeys(message_ids))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            rows = await self.db.fetchall(
-                f"SELECT * FROM ideas WHERE community_id = ? AND message_id IN"
-                f" ({','.join('?' * len(chunk))})",
-                (community_id, *chunk),
-            )
-            found.update({r["message_id"]: _idea(r) for r in rows})
-        return found
+        rows = await self.db.fetch_in(
+            "SELECT * FROM ideas WHERE community_id = ? AND message_id IN ({marks})",
+            (community_id,),
+            message_ids,
+        )
+        return {r["message_id"]: _idea(r) for r in rows}
 
     async def save(self, idea: Idea) -> None:
         try:
@@ -306,20 +296,13 @@ class SqliteVoteRepo:
         return moved
 
     async def get_many(self, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], Vote]:
-        found: dict[tuple[int, str], Vote] = {}
-        unique = list(dict.fromkeys(pairs))
-        for start in range(0, len(unique), 400):
-            chunk = unique[start : start + 400]
-            values = ",".join("(?, ?)" for _ in chunk)
-            # a join, not "(idea_id, voter_id) IN (VALUES ...)": SQLite scans the table for that
-            rows = await self.db.fetchall(
-                f"SELECT v.idea_id, v.voter_id, v.value, v.emoji, v.cast_key, v.received_key"
-                f" FROM (VALUES {values}) AS k JOIN votes v"
-                " ON v.idea_id = k.column1 AND v.voter_id = k.column2",
-                [x for pair in chunk for x in pair],
-            )
-            found.update({(r[0], r[1]): Vote(*r) for r in rows})
-        return found
+        rows = await self.db.fetch_values(
+            "SELECT v.idea_id, v.voter_id, v.value, v.emoji, v.cast_key, v.received_key"
+            " FROM (VALUES {values}) AS k JOIN votes v"
+            " ON v.idea_id = k.column1 AND v.voter_id = k.column2",
+            pairs,
+        )
+        return {(r[0], r[1]): Vote(*r) for r in rows}
 
     async def write_many(
         self, community_id: str, upserts: list[Vote], deletes: list[tuple[int, str]], now: datetime
@@ -354,30 +337,22 @@ class SqliteVoteRepo:
 
     async def tallies(self, idea_ids: list[int]) -> dict[int, Tally]:
         found = {i: Tally(i) for i in idea_ids}
-        unique = list(found)
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            rows = await self.db.fetchall(
-                "SELECT idea_id, voters, up, down, total FROM idea_tallies"
-                f" WHERE idea_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            for r in rows:
-                found[r[0]] = Tally(r[0], r["voters"], r["up"], r["down"], r["total"])
+        rows = await self.db.fetch_in(
+            "SELECT idea_id, voters, up, down, total FROM idea_tallies WHERE idea_id IN ({marks})",
+            (),
+            found,
+        )
+        for r in rows:
+            found[r[0]] = Tally(r[0], r["voters"], r["up"], r["down"], r["total"])
         return found
 
     async def milestones_of(self, idea_ids: list[int]) -> set[tuple[int, int]]:
-        unique = list(dict.fromkeys(idea_ids))
-        reached: set[tuple[int, int]] = set()
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            rows = await self.db.fetchall(
-                "SELECT idea_id, threshold FROM milestones_reached"
-                f" WHERE idea_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            reached.update((r[0], r[1]) for r in rows)
-        return reached
+        rows = await self.db.fetch_in(
+            "SELECT idea_id, threshold FROM milestones_reached WHERE idea_id IN ({marks})",
+            (),
+            idea_ids,
+        )
+        return {(r[0], r[1]) for r in rows}
 
     async def mark_milestone(self, idea_id: int, threshold: int, now: datetime) -> bool:
         cur = await self.db.execute(

@@ -75,33 +75,24 @@ class SqliteLedgerRepo:
         )
 
     async def by_keys(self, community_id: str, keys: list[str]) -> dict[str, LedgerEntry]:
-        found: dict[str, LedgerEntry] = {}
-        unique = list(dict.fromkeys(k for k in keys if k))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            rows = await self.db.fetchall(
-                "SELECT * FROM ledger WHERE community_id = ? AND idem_key IN"
-                f" ({','.join('?' * len(chunk))})",
-                (community_id, *chunk),
-            )
-            found.update({r["idem_key"]: _entry(r) for r in rows})
-        return found
+        rows = await self.db.fetch_in(
+            "SELECT * FROM ledger WHERE community_id = ? AND idem_key IN ({marks})",
+            (community_id,),
+            (k for k in keys if k),
+        )
+        return {r["idem_key"]: _entry(r) for r in rows}
 
     async def earned_many(self, keys: list[EarnedKey]) -> dict[EarnedKey, int]:
         found = dict.fromkeys(keys, 0)
-        unique = list(found)
-        for start in range(0, len(unique), 200):
-            chunk = unique[start : start + 200]
-            values = ",".join("(?, ?, ?, ?)" for _ in chunk)
-            rows = await self.db.fetchall(
-                "SELECT l.community_id, l.member_id, l.rule, l.day, sum(l.amount) FROM ledger l"
-                f" JOIN (VALUES {values}) AS k ON l.community_id = k.column1"
-                " AND l.member_id = k.column2 AND l.rule = k.column3 AND l.day = k.column4"
-                " GROUP BY l.community_id, l.member_id, l.rule, l.day",
-                [x for key in chunk for x in key],
-            )
-            for r in rows:
-                found[(r[0], r[1], r[2], r[3])] = int(r[4])
+        rows = await self.db.fetch_values(
+            "SELECT l.community_id, l.member_id, l.rule, l.day, sum(l.amount) FROM ledger l"
+            " JOIN (VALUES {values}) AS k ON l.community_id = k.column1"
+            " AND l.member_id = k.column2 AND l.rule = k.column3 AND l.day = k.column4"
+            " GROUP BY l.community_id, l.member_id, l.rule, l.day",
+            found,
+        )
+        for r in rows:
+            found[(r[0], r[1], r[2], r[3])] = int(r[4])
         return found
 
     async def by_key(self, community_id: str, idem_key: str) -> LedgerEntry | None:
