@@ -9,6 +9,7 @@ typo must not take down an event handler.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import threading
@@ -88,6 +89,8 @@ class Metrics:
         self._namespace = namespace
         self._metrics: dict[str, _Metric] = {}
         self._lock = threading.Lock()  # the scheduler may report from a worker thread
+        # checked label keys by call shape: every event records two series, so this is hot
+        self._checked: dict[tuple[object, ...], LabelKey] = {}
         p = f"{namespace}_"
         self.counter(f"{p}events_handled_total", "Inbound events handled, by type and outcome.")
         self.counter(f"{p}votes_total", "Votes recorded on idea cards.")
@@ -158,6 +161,19 @@ class Metrics:
         return self._declare(name, kind, "", None)
 
     def _key(self, metric: _Metric, labels: dict[str, object]) -> LabelKey:
+        shape = (metric.name, *labels.items())
+        try:
+            return self._checked[shape]
+        except (KeyError, TypeError):
+            pass
+        key = self._checked_key(metric, labels)
+        if len(self._checked) > 10_000:
+            self._checked.clear()
+        with contextlib.suppress(TypeError):  # an unhashable label value: checked each time
+            self._checked[shape] = key
+        return key
+
+    def _checked_key(self, metric: _Metric, labels: dict[str, object]) -> LabelKey:
         key = _label_key(labels)
         if metric.labelnames is not None and {k for k, _ in key} != set(metric.labelnames):
             raise ValueError(
