@@ -232,13 +232,7 @@ async def _console(
     interactive = sys.stdin.isatty()
     # piped input is echoed so the output reads as a transcript; card edits are flushed after
     # each line so the member sees the new tally right away
-    session = ConsoleSession(
-        platform,
-        app.services.registry,
-        app.services.clock,
-        settle=app.services.cards.flush,
-        echo=not interactive,
-    )
+    session = ConsoleSession.for_app(app, platform, echo=not interactive)
     console = ConsoleAdapter(session, sys.stdout, interactive=interactive)
     checks[console.name] = lambda: console.connected
     await console.start(app.engine.handle)
@@ -264,14 +258,7 @@ async def demo(settings: Settings, database: str | None) -> int:
         platform = ConsolePlatform()
         clock = FakeClock()
         app = build_app(storage, platform, clock, card_interval=0.01)
-        session = ConsoleSession(
-            platform,
-            app.services.registry,
-            clock,
-            settle=app.services.cards.flush,
-            echo=True,
-            session_id="demo",
-        )
+        session = ConsoleSession.for_app(app, platform, echo=True, session_id="demo")
         await session.start(app.engine.handle)
         try:
             where = database or "a fresh temporary database"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from adapters.console import parse
 from adapters.console.render import indent, message_lines, reply_lines, safe
 from adapters.memory.platform import MemoryPlatform
+from bot.app import App
 from bot.clock import Clock, FakeClock
 from bot.commands.spec import Registry
 from bot.commands.text import parse_command
@@ -105,6 +106,26 @@ class ConsoleSession:
         self._seen_posts = len(platform.posts)
         self._seen_dms = len(platform.dms)
         self._seen_cards = dict(platform.cards)
+
+    @classmethod
+    def for_app(
+        cls,
+        app: App,
+        platform: ConsolePlatform,
+        *,
+        echo: bool = False,
+        session_id: str | None = None,
+    ) -> ConsoleSession:
+        """A session on a built app: its command model and clock, and card edits flushed after
+        each line so the member sees the new tally at once."""
+        return cls(
+            platform,
+            app.services.registry,
+            app.services.clock,
+            settle=app.services.cards.flush,
+            echo=echo,
+            session_id=session_id,
+        )
 
     async def start(self, sink: Sink) -> None:
         """Adapters get a sink, not the engine: everything the console does goes through it."""

@@ -45,13 +45,7 @@ async def _console(path: Path, clock: FakeClock | SystemClock, session_id: str |
     storage = await open_storage(str(path))
     platform = ConsolePlatform()
     app = build_app(storage, platform, clock, card_interval=0.01)
-    session = ConsoleSession(
-        platform,
-        app.services.registry,
-        clock,
-        settle=app.services.cards.flush,
-        session_id=session_id,
-    )
+    session = ConsoleSession.for_app(app, platform, session_id=session_id)
     await session.start(app.engine.handle)
     return Console(app, storage, session)
 
