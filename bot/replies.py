@@ -7,6 +7,7 @@ mention by any renderer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -91,3 +92,27 @@ class Reply:
     @classmethod
     def error(cls, text: str) -> Reply:
         return cls(text=text, ephemeral=True, ok=False)
+
+
+def aligned_lines(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: Callable[[str], int] = len,
+    rule: bool = True,
+) -> list[str]:
+    """A table as monospace lines (header, optional rule, rows), columns padded to fit.
+
+    Every renderer that shows a table as text (console, Discord code block, Slack code block)
+    uses this; each cleans its cells first and passes its own idea of a character's width.
+    """
+    widths = [width(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row[: len(widths)]):
+            widths[i] = max(widths[i], width(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [c + " " * (widths[i] - width(c)) for i, c in enumerate(cells[: len(widths)])]
+        return "  ".join(padded).rstrip()
+
+    head = [line(headers)] + (["  ".join("-" * w for w in widths)] if rule else [])
+    return head + [line(r) for r in rows]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.replies import Attachment, IdeaCard, Message, PromptView, Reply, Table
+from bot.replies import Attachment, IdeaCard, Message, PromptView, Reply, Table, aligned_lines
 from bot.services.cards import card_text
 
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -49,17 +49,7 @@ def _cell(text: str) -> str:
 def table_lines(table: Table) -> list[str]:
     headers = [_cell(h) for h in table.headers]
     rows = [[_cell(c) for c in row] for row in table.rows]
-    widths = [width(h) for h in headers]
-    for row in rows:
-        for index, cell in enumerate(row[: len(widths)]):
-            widths[index] = max(widths[index], width(cell))
-
-    def line(cells: list[str]) -> str:
-        padded = [c + " " * (widths[i] - width(c)) for i, c in enumerate(cells[: len(widths)])]
-        return "  ".join(padded).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return [f"== {_cell(table.title)} ==", line(headers), rule, *(line(r) for r in rows)]
+    return [f"== {_cell(table.title)} ==", *aligned_lines(headers, rows, width)]
 
 
 def card_lines(card: IdeaCard) -> list[str]:

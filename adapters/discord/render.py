@@ -15,7 +15,7 @@ import discord
 
 from adapters.discord import ids
 from adapters.discord import limits as L
-from bot.replies import Attachment, IdeaCard, Message, PromptView, Reply, Table
+from bot.replies import Attachment, IdeaCard, Message, PromptView, Reply, Table, aligned_lines
 
 #: what every send passes; the bot never pings anyone through text
 NO_PINGS = discord.AllowedMentions.none()
@@ -76,17 +76,8 @@ def card_embed(card: IdeaCard) -> discord.Embed:
 
 
 def table_embed(table: Table) -> discord.Embed:
-    widths = [len(h) for h in table.headers]
-    rows = [[" ".join(str(cell).split()) for cell in row] for row in table.rows]
-    rows = [[L.cut(cell, 40) for cell in row] for row in rows]
-    for row in rows:
-        for i, cell in enumerate(row[: len(widths)]):
-            widths[i] = max(widths[i], len(cell))
-
-    def line(cells: list[str] | tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()
-
-    lines = [line(table.headers), *(line(r) for r in rows)] if rows else ["(nothing yet)"]
+    rows = [[L.cut(" ".join(str(cell).split()), 40) for cell in row] for row in table.rows]
+    lines = aligned_lines(table.headers, rows, rule=False) if rows else ["(nothing yet)"]
     return discord.Embed(
         title=L.one_line(table.title, L.EMBED_TITLE),
         description=L.code_block(lines, L.EMBED_DESCRIPTION),

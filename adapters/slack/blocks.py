@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from adapters.slack.emoji import to_name
-from bot.replies import IdeaCard, Message, PromptView, Reply, Table
+from bot.replies import IdeaCard, Message, PromptView, Reply, Table, aligned_lines
 
 Block = dict[str, Any]
 
@@ -122,15 +122,7 @@ def table_blocks(table: Table, budget: int = MAX_MESSAGE_BLOCKS) -> list[Block]:
     """A table as aligned monospace lines, several sections if long, cut to ``budget`` blocks."""
     headers = [_cell(h) for h in table.headers]
     rows = [[_cell(c) for c in row] for row in table.rows]
-    widths = [len(h) for h in headers]
-    for row in rows:
-        for i, cell in enumerate(row[: len(widths)]):
-            widths[i] = max(widths[i], len(cell))
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells[: len(widths)])).rstrip()
-
-    lines = [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+    lines = aligned_lines(headers, rows)
     blocks: list[Block] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{mrkdwn(table.title)}*"}}
     ]

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,19 +12,7 @@ from bot.errors import UserError
 from bot.models import Campaign, CampaignMode, Idea, IdeaStatus, Phase
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from storage.sqlite.store import SqliteStorage, open_storage
-
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-A = "console:a"
-B = "console:b"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
-    s = await open_storage(str(tmp_path / "core.sqlite3"), default_timezone="Europe/Berlin")
-    try:
-        yield s
-    finally:
-        await s.close()
+from tests.storage.conftest import NOW, A, B
 
 
 def idea(title: str, community: str = A, author: str = "alice", **extra: Any) -> Idea:

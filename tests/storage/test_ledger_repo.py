@@ -4,27 +4,13 @@ append-only table, balances and rank counts kept by triggers, caps and leaderboa
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from storage.sqlite.store import SqliteStorage, open_storage
-
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-A = "console:a"
-B = "console:b"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
-    s = await open_storage(str(tmp_path / "ledger.sqlite3"), default_timezone="Europe/Berlin")
-    try:
-        yield s
-    finally:
-        await s.close()
+from storage.sqlite.store import SqliteStorage
+from tests.storage.conftest import NOW, A, B
 
 
 async def pay(store: SqliteStorage, member: str, amount: int, key: str, **kw: Any) -> bool:
