@@ -10,9 +10,11 @@ from bot.commands.spec import Registry
 from bot.engine import Engine
 from bot.metrics import Metrics
 from bot.ports import Platform, Storage
+from bot.scheduler import RoundScheduler
 from bot.services.campaigns import CampaignService
 from bot.services.delivery import CardRefresher, Delivery
 from bot.services.ideas import IdeaService
+from bot.services.outbox import Outbox
 from bot.services.points import PointsService
 from bot.services.prompts import PromptService
 from bot.services.rewards import RewardService
@@ -27,6 +29,7 @@ class Services:
     registry: Registry
     metrics: Metrics
     delivery: Delivery
+    outbox: Outbox
     cards: CardRefresher
     points: PointsService
     ideas: IdeaService
@@ -40,8 +43,10 @@ class Services:
 class App:
     services: Services
     engine: Engine
+    scheduler: RoundScheduler
 
     async def close(self) -> None:
+        await self.scheduler.stop()
         await self.engine.close()
         await self.services.cards.close()
 
@@ -58,6 +63,12 @@ def build_app(
     delivery = Delivery(
         platform, on_failure=lambda kind: metrics.inc("cocreate_notifications_failed_total")
     )
+    outbox = Outbox(
+        storage,
+        platform,
+        clock,
+        on_failure=lambda kind: metrics.inc("cocreate_notifications_failed_total"),
+    )
     points = PointsService(storage)
     ideas = IdeaService(storage, points, delivery)
     cards = CardRefresher(platform, ideas.cards_for_refresh, interval=card_interval)
@@ -69,12 +80,15 @@ def build_app(
         registry=build_registry(),
         metrics=metrics,
         delivery=delivery,
+        outbox=outbox,
         cards=cards,
         points=points,
         ideas=ideas,
         voting=VotingService(storage, points, ideas, delivery, metrics),
-        campaigns=CampaignService(storage, points, ideas, delivery),
+        campaigns=CampaignService(storage, points, ideas, delivery, outbox),
         prompts=PromptService(storage, points, delivery),
         rewards=RewardService(storage, points, delivery),
     )
-    return App(services=services, engine=Engine(services))
+    scheduler = RoundScheduler(services)
+    services.campaigns.on_change.append(scheduler.arm)
+    return App(services=services, engine=Engine(services), scheduler=scheduler)

@@ -71,6 +71,13 @@ class Campaign:
     created_by: str
     created_at: datetime
     closed_at: datetime | None = None
+    channel_id: str = ""
+    current_round: int | None = None
+    paused_phase: Phase | None = None
+    paused_at: datetime | None = None
+    schedule: str = ""  # recurrence ("mon 09:00"); '' for a one-off campaign
+    submit_seconds: int | None = None  # window lengths of a recurring campaign's rounds
+    vote_seconds: int | None = None
 
     @property
     def always_open(self) -> bool:
@@ -80,7 +87,8 @@ class Campaign:
         """Members submit in the submission phase (any time on a board); in a pick campaign
         only moderators post the candidates, until it closes."""
         if self.mode == CampaignMode.PICK:
-            return by_moderator and self.phase in (Phase.SUBMISSIONS, Phase.VOTING)
+            # candidates may be posted before voting opens, too
+            return by_moderator and self.phase in (Phase.SCHEDULED, Phase.SUBMISSIONS, Phase.VOTING)
         if self.always_open:
             return self.phase not in (Phase.CLOSED, Phase.CANCELLED, Phase.PAUSED)
         return self.phase == Phase.SUBMISSIONS
@@ -89,6 +97,25 @@ class Campaign:
         if self.always_open:
             return self.phase not in (Phase.CLOSED, Phase.CANCELLED, Phase.PAUSED)
         return self.phase == Phase.VOTING
+
+
+@dataclass(slots=True)
+class Round:
+    """One run of a campaign's phases, with its due times (``None``: a moderator moves it)."""
+
+    id: int
+    community_id: str
+    campaign_id: int
+    number: int
+    phase: Phase
+    opens_at: datetime
+    voting_at: datetime | None
+    closes_at: datetime | None
+    remind_at: datetime | None
+    reminded: bool
+    created_at: datetime
+    closed_at: datetime | None = None
+    results: str = ""
 
 
 @dataclass(slots=True)
@@ -110,6 +137,7 @@ class Idea:
     message_id: str | None = None
     thread_id: str | None = None
     thread_url: str | None = None
+    round_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +204,22 @@ class AuditEntry:
 def title_key(title: str) -> str:
     """Duplicate-detection key: case-folded with runs of white space collapsed."""
     return " ".join(title.split()).casefold()
+
+
+@dataclass(slots=True)
+class OutboxItem:
+    """A stored announcement: a channel post or a DM, delivered exactly once."""
+
+    id: int
+    community_id: str
+    key: str
+    target: str  # "channel" or "member"
+    address: str
+    payload: str  # JSON of the message
+    created_at: datetime
+    due_at: datetime
+    attempts: int = 0
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    message_id: str | None = None
+    failed: str = ""

@@ -34,8 +34,11 @@ class PlatformRouter:
         platform = self.for_community(community_id)
         await platform.update_card(community_id, channel_id, message_id, card)
 
-    async def send(self, community_id: str, channel_id: str, message: Message) -> str:
-        return await self.for_community(community_id).send(community_id, channel_id, message)
+    async def send(
+        self, community_id: str, channel_id: str, message: Message, key: str | None = None
+    ) -> str:
+        platform = self.for_community(community_id)
+        return await platform.send(community_id, channel_id, message, key)
 
     async def notify(self, community_id: str, member_id: str, message: Message) -> None:
         await self.for_community(community_id).notify(community_id, member_id, message)

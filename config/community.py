@@ -99,6 +99,13 @@ class CommunitySettings(BaseModel):
         description="ideas in a contest or pick campaign take votes only in its voting phase",
     )
 
+    reminder_hours: int = Field(
+        default=24,
+        ge=0,
+        le=720,
+        description="hours before voting closes to remind members (0: no reminder)",
+    )
+
     milestones: list[int] = Field(default_factory=lambda: [10, 50, 100])
     review_threshold: int | None = Field(
         default=100, ge=1, description="support at which a new idea moves to under review"

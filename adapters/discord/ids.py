@@ -7,9 +7,12 @@ with ``cocreate:`` so components from other bots or features are left alone.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 PREFIX = "cocreate"
+#: Discord refuses a nonce longer than this
+NONCE_LENGTH = 25
 
 
 def answer_button(prompt_id: int, value: str) -> str:
@@ -77,3 +80,13 @@ def gateway_event(session_id: str | None, sequence: int | None, fallback: str) -
     if session_id and sequence is not None:
         return f"discord:gw:{session_id}:{sequence}"
     return f"discord:unsequenced:{fallback}"
+
+
+def send_nonce(channel_id: str, key: str) -> str:
+    """The nonce for an outbox message, the same on every attempt, so a resend after a crash
+    comes back as the message already posted (discord.py always sends ``enforce_nonce``).
+    Discord checks a nonce per author, not per channel, so the channel is part of the hash: the
+    same announcement key posted to two channels must make two messages. 2 + 23 hex digits
+    keep it within Discord's 25 characters."""
+    digest = hashlib.sha256(f"{channel_id}\x00{key}".encode()).hexdigest()
+    return "cc" + digest[: NONCE_LENGTH - 2]

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 import discord
 
+from adapters.discord import ids, render
 from adapters.discord import limits as L
-from adapters.discord import render
 from adapters.discord import translate as tr
 from bot.errors import DeliveryError
 from bot.events import Actor
@@ -103,9 +103,15 @@ class DiscordPlatform:
         )
 
     # -- posts and DMs -------------------------------------------------------------------
-    async def send(self, community_id: str, channel_id: str, message: Message) -> str:
+    async def send(
+        self, community_id: str, channel_id: str, message: Message, key: str | None = None
+    ) -> str:
+        """With a ``key``, a nonce derived from it makes Discord hand back the message already
+        posted instead of a second copy (only within its dedupe window of a few minutes)."""
         channel = self.client.get_partial_messageable(snowflake(channel_id, "channel"))
         kwargs = render.message(message).kwargs()
+        if key is not None:
+            kwargs["nonce"] = ids.send_nonce(channel_id, key)
         sent = await delivered("channel post", lambda: channel.send(**kwargs))
         return str(sent.id)
 

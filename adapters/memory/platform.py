@@ -37,6 +37,8 @@ class MemoryPlatform:
     #: message id -> members' reactions as the platform sees them (tests set these to stand
     #: for reactions made while the bot was offline)
     reactions: dict[str, list[ReactionSeen]] = field(default_factory=dict)
+    #: (channel id, outbox key) -> message id: posts with a key are not repeated
+    sent_keys: dict[tuple[str, str], str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def _next(self, prefix: str) -> str:
@@ -61,11 +63,18 @@ class MemoryPlatform:
         self.cards[message_id] = card
         self.card_edits += 1
 
-    async def send(self, community_id: str, channel_id: str, message: Message) -> str:
+    async def send(
+        self, community_id: str, channel_id: str, message: Message, key: str | None = None
+    ) -> str:
         if channel_id in self.missing_channels:
             raise DeliveryError(f"channel {channel_id} not found")
+        if key is not None and (channel_id, key) in self.sent_keys:
+            # like Discord's enforced nonce: a second send with the same key is dropped
+            return self.sent_keys[(channel_id, key)]
         message_id = self._next("m")
         self.posts.append(Sent(community_id, channel_id, message_id, message))
+        if key is not None:
+            self.sent_keys[(channel_id, key)] = message_id
         return message_id
 
     async def notify(self, community_id: str, member_id: str, message: Message) -> None:

@@ -25,6 +25,24 @@ log = logging.getLogger(__name__)
 
 #: reactions.add errors that mean "nothing to do"
 _HARMLESS = frozenset({"already_reacted"})
+#: the message metadata event type that marks a message sent from the outbox with its key
+OUTBOX_EVENT = "cocreate_outbox"
+#: how far back a resend looks for its first copy (the outbox resends within minutes)
+HISTORY_LIMIT = 50
+
+
+def outbox_metadata(key: str) -> dict[str, Any]:
+    return {"event_type": OUTBOX_EVENT, "event_payload": {"key": key}}
+
+
+def posted_with_key(history: list[dict[str, Any]], key: str) -> str | None:
+    """The ts of the message in ``history`` that an earlier attempt posted with ``key``."""
+    for message in history:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == OUTBOX_EVENT and payload.get("key") == key:
+            return str(message["ts"])
+    return None
 
 
 def _error(exc: SlackApiError) -> str:
@@ -103,21 +121,60 @@ class SlackPlatform:
         except SlackApiError as exc:
             raise DeliveryError(f"chat.update failed: {_error(exc)}") from exc
 
-    async def send(self, community_id: str, channel_id: str, message: Message) -> str:
+    async def send(
+        self, community_id: str, channel_id: str, message: Message, key: str | None = None
+    ) -> str:
+        """Slack has no idempotency key for chat.postMessage, so a message with a ``key``
+        carries it as message metadata, and a resend first looks for it in the channel's
+        recent history. A file-only message has no metadata to carry and is just posted."""
         _, client = await self._client(community_id)
-        return await self.post(client, channel_id, message)
+        if key is None or not blocks.message_blocks(message):
+            return await self.post(client, channel_id, message)
+        earlier = await self._already_posted(client, channel_id, key)
+        if earlier is not None:
+            log.info("outbox message already posted", extra={"key": key, "ts": earlier})
+            return earlier
+        return await self.post(client, channel_id, message, metadata=outbox_metadata(key))
 
-    async def post(self, client: AsyncWebClient, channel_id: str, message: Message) -> str:
-        """Post a message (and upload its file, if any) to a channel or DM; return its ts."""
+    async def _already_posted(
+        self, client: AsyncWebClient, channel_id: str, key: str
+    ) -> str | None:
+        """The ts of an earlier attempt's message, or None. A history we cannot read (a
+        private channel the bot is not in, a missing scope) means posting anyway: better a
+        rare duplicate than a lost announcement."""
+        try:
+            found = await client.conversations_history(
+                channel=channel_id, limit=HISTORY_LIMIT, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            log.info(
+                "history not readable; posting without the duplicate check",
+                extra={"channel": channel_id, "error": _error(exc)},
+            )
+            return None
+        return posted_with_key(list(found.get("messages") or []), key)
+
+    async def post(
+        self,
+        client: AsyncWebClient,
+        channel_id: str,
+        message: Message,
+        *,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Post a message (and upload its file, if any) to a channel or DM; return its ts.
+        ``metadata`` goes on the Block Kit message (files cannot carry any)."""
         try:
             ts = ""
             content = blocks.message_blocks(message)
             if content:
+                extra = {"metadata": metadata} if metadata is not None else {}
                 posted = await self._post_joining(
                     client,
                     channel=channel_id,
                     text=blocks.summary(message.text, message.card, message.table),
                     blocks=content,
+                    **extra,
                 )
                 ts = str(posted["ts"])
             if message.attachment is not None:

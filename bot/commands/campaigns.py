@@ -9,7 +9,6 @@ from bot.context import Context
 
 if TYPE_CHECKING:
     from bot.app import Services
-from bot.models import Phase
 from bot.replies import Reply
 
 NAME = Option("name", "The campaign", required=True, max_length=60, autocomplete="campaign")
@@ -19,20 +18,24 @@ def register(registry: Registry) -> None:
     @registry.command(
         "campaign",
         "list",
-        "Campaigns and their phases",
+        "Campaigns, their phases and the time left",
         Option("all", "Include closed campaigns", "boolean"),
     )
     async def list_(ctx: Context, **opts: Any) -> Reply:
         return await ctx.services.campaigns.list_campaigns(ctx, opts.get("all", False))
 
-    @registry.command("campaign", "show", "A campaign's brief, phase and leading ideas", NAME)
+    @registry.command(
+        "campaign", "show", "A campaign's brief, phase, time left, leading ideas and results", NAME
+    )
     async def show(ctx: Context, name: str) -> Reply:
         return await ctx.services.campaigns.show(ctx, name)
+
+    when_hint = "a duration (30m, 2h, 7d) or a date-time (2026-03-01 18:00)"
 
     @registry.command(
         "campaign",
         "create",
-        "Start a campaign",
+        "Start a campaign, now or at a set time, once or on a schedule",
         Option("name", "Its name", required=True, min_length=1, max_length=60),
         Option(
             "mode",
@@ -40,13 +43,50 @@ def register(registry: Registry) -> None:
             "choice",
             choices=("contest", "board", "milestone", "pick"),
         ),
-        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
         Option("winners", "How many winners (contest)", "integer", min_value=1, max_value=25),
+        Option("submissions", f"How long ideas are taken (contest): {when_hint}", max_length=40),
+        Option("voting", f"How long voting lasts: {when_hint}", max_length=40),
+        Option("starts", f"When it opens (default: now): {when_hint}", max_length=40),
+        Option("every", "Repeat: a new round e.g. every `monday 09:00`", max_length=60),
+        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
         moderator=True,
     )
     async def create(ctx: Context, name: str, **opts: Any) -> Reply:
         return await ctx.services.campaigns.create(
-            ctx, name, opts.get("mode", "contest"), opts.get("brief", ""), opts.get("winners", 3)
+            ctx,
+            name,
+            opts.get("mode", "contest"),
+            opts.get("brief", ""),
+            opts.get("winners", 3),
+            starts=opts.get("starts"),
+            submissions=opts.get("submissions"),
+            voting=opts.get("voting"),
+            every=opts.get("every"),
+        )
+
+    @registry.command(
+        "campaign",
+        "edit",
+        "Change a campaign's brief, winners, windows or schedule",
+        NAME,
+        Option("winners", "How many winners (contest)", "integer", min_value=1, max_value=25),
+        Option("submissions", f"Submission window from its start: {when_hint}", max_length=40),
+        Option("voting", f"Voting window from its start: {when_hint}", max_length=40),
+        Option("every", "Repeat schedule, e.g. `monday 09:00`, or `off`", max_length=60),
+        Option("rename", "A new name", max_length=60),
+        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
+        moderator=True,
+    )
+    async def edit(ctx: Context, name: str, **opts: Any) -> Reply:
+        return await ctx.services.campaigns.edit(
+            ctx,
+            name,
+            brief=opts.get("brief"),
+            winners=opts.get("winners"),
+            submissions=opts.get("submissions"),
+            voting=opts.get("voting"),
+            every=opts.get("every"),
+            rename=opts.get("rename"),
         )
 
     @registry.command(
@@ -76,15 +116,13 @@ def register(registry: Registry) -> None:
     @registry.command(
         "campaign",
         "resume",
-        "Resume a paused campaign",
+        "Resume a paused campaign; its due times move by the pause",
         NAME,
         Option("phase", "Resume into this phase", "choice", choices=("submissions", "voting")),
         moderator=True,
     )
     async def resume(ctx: Context, name: str, **opts: Any) -> Reply:
-        phase = Phase(opts.get("phase", "submissions"))
-        campaign = await ctx.services.campaigns.move(ctx, name, Phase.PAUSED, phase)
-        return Reply(f"Campaign {campaign.name!r} resumed ({phase.value}).")
+        return await ctx.services.campaigns.resume(ctx, name, opts.get("phase"))
 
     @registry.command("campaign", "cancel", "Cancel a campaign", NAME, moderator=True)
     async def cancel(ctx: Context, name: str) -> Reply:

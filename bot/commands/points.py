@@ -199,22 +199,31 @@ def register(registry: Registry) -> None:
     @registry.command(
         "leaderboard",
         "show",
-        "Top members all-time, this week or this month",
+        "Top members all-time, this week, this month, or in a campaign's season",
         Option("period", "all, week or month", "choice", choices=PERIODS),
+        Option("campaign", "A campaign's season instead", max_length=60, autocomplete="campaign"),
     )
-    async def leaderboard(ctx: Context, period: str = "all") -> Reply:
+    async def leaderboard(ctx: Context, period: str = "all", campaign: str | None = None) -> Reply:
         ledger = ctx.services.storage.ledger
-        since = period_start(ctx.now, ctx.settings.timezone, period)
-        top = ranked(await ledger.top(ctx.community_id, since, BOARD_SIZE))
-        label = PERIOD_LABELS[period]
+        if campaign:
+            chosen = await ctx.services.campaigns.get(ctx, campaign)
+            top = ranked(await ledger.season_top(ctx.community_id, chosen.id, BOARD_SIZE))
+            label = f"in the {chosen.name} season"
+            mine = await ledger.season_rank(ctx.community_id, chosen.id, ctx.actor.member_id)
+            title = f"Season: {chosen.name}"
+        else:
+            since = period_start(ctx.now, ctx.settings.timezone, period)
+            top = ranked(await ledger.top(ctx.community_id, since, BOARD_SIZE))
+            label = PERIOD_LABELS[period]
+            mine = await ledger.rank(ctx.community_id, ctx.actor.member_id, since)
+            title = f"Leaderboard, {label}"
         if not top:
             return Reply(f"No points earned {label} yet.")
         names = await ctx.services.storage.members.names(ctx.community_id, [m for _, m, _ in top])
         rows = tuple((f"#{r}", names.get(m) or m, f"{p:,}") for r, m, p in top)
-        mine = await ledger.rank(ctx.community_id, ctx.actor.member_id, since)
         if mine is None:
             own = f"You have no points {label} yet."
         else:
             own = f"You are #{mine[0]} with {mine[1]:,} point{'s' * (mine[1] != 1)} {label}."
-        table = Table(f"Leaderboard, {label}", ("Rank", "Member", "Points"), rows)
+        table = Table(title, ("Rank", "Member", "Points"), rows)
         return Reply(own, table=table)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.events import Actor
-from bot.ports.campaigns import CampaignRepo
+from bot.ports.campaigns import CampaignRepo, OutboxRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
 from bot.ports.ideas import IdeaRepo, VoteRepo
 from bot.ports.ledger import LedgerRepo
@@ -51,8 +51,12 @@ class Platform(Protocol):
         self, community_id: str, channel_id: str, message_id: str, card: IdeaCard
     ) -> None: ...
 
-    async def send(self, community_id: str, channel_id: str, message: Message) -> str:
-        """Post to a channel; return the new message's id."""
+    async def send(
+        self, community_id: str, channel_id: str, message: Message, key: str | None = None
+    ) -> str:
+        """Post to a channel; return the new message's id. A ``key`` marks a message that may
+        be sent again after a crash: the platform drops a second copy with the same key where
+        it can (Discord's enforced nonce; Slack's message metadata, checked before resending)."""
         ...
 
     async def notify(self, community_id: str, member_id: str, message: Message) -> None:
@@ -79,6 +83,8 @@ class Storage(Protocol):
     def members(self) -> MemberRepo: ...
     @property
     def campaigns(self) -> CampaignRepo: ...
+    @property
+    def outbox(self) -> OutboxRepo: ...
     @property
     def ideas(self) -> IdeaRepo: ...
     @property

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.models import Campaign, CampaignMode, Phase
+from bot.models import Campaign, CampaignMode, OutboxItem, Phase, Round
 
 
 class CampaignRepo(Protocol):
@@ -17,12 +17,77 @@ class CampaignRepo(Protocol):
         winners: int,
         created_by: str,
         now: datetime,
+        *,
+        channel_id: str = "",
+        schedule: str = "",
+        submit_seconds: int | None = None,
+        vote_seconds: int | None = None,
     ) -> Campaign: ...
     async def get(self, community_id: str, campaign_id: int) -> Campaign | None: ...
     async def by_name(self, community_id: str, name: str) -> Campaign | None: ...
     async def in_community(
         self, community_id: str, include_closed: bool = False
     ) -> list[Campaign]: ...
-    async def set_phase(self, campaign_id: int, expected: Phase, new: Phase, now: datetime) -> bool:
-        """Conditional transition: True only if the phase was ``expected``."""
+    async def set_phase(
+        self,
+        campaign_id: int,
+        expected: Phase,
+        new: Phase,
+        now: datetime,
+        round_id: int | None = None,
+    ) -> bool:
+        """Conditional transition: True only if the phase was ``expected`` (and, with
+        ``round_id``, that round is still the current one)."""
         ...
+
+    async def update(
+        self,
+        campaign_id: int,
+        *,
+        name: str,
+        brief: str,
+        winners: int,
+        schedule: str,
+        submit_seconds: int | None,
+        vote_seconds: int | None,
+    ) -> None: ...
+    async def pause(self, campaign_id: int, expected: Phase, now: datetime) -> bool: ...
+    async def resume(self, campaign_id: int, into: Phase) -> bool: ...
+
+    async def add_round(self, round_: Round) -> Round:
+        """Store a round and make it the campaign's current one."""
+        ...
+
+    async def round(self, round_id: int) -> Round | None: ...
+    async def rounds(self, campaign_id: int) -> list[Round]: ...
+    async def set_round_times(
+        self,
+        round_id: int,
+        voting_at: datetime | None,
+        closes_at: datetime | None,
+        remind_at: datetime | None,
+    ) -> None: ...
+    async def shift_round(self, round_id: int, after: datetime, by: timedelta) -> None: ...
+    async def set_round_phase(
+        self, round_id: int, new: Phase, now: datetime, results: str | None = None
+    ) -> None: ...
+    async def mark_reminded(self, round_id: int) -> bool:
+        """Conditional: True only the first time."""
+        ...
+
+    async def active_rounds(
+        self, due_by: datetime | None = None
+    ) -> list[tuple[Campaign, Round]]: ...
+
+
+class OutboxRepo(Protocol):
+    async def add(
+        self, community_id: str, key: str, target: str, address: str, payload: str, now: datetime
+    ) -> bool: ...
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]: ...
+    async def next_due(self) -> datetime | None: ...
+    async def started(self, item_id: int, now: datetime, lease_until: datetime) -> bool: ...
+    async def delivered(self, item_id: int, message_id: str | None, now: datetime) -> None: ...
+    async def retry_at(self, item_id: int, when: datetime, error: str) -> None: ...
+    async def give_up(self, item_id: int, now: datetime, reason: str) -> None: ...
+    async def in_community(self, community_id: str) -> list[OutboxItem]: ...

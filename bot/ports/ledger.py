@@ -69,3 +69,13 @@ class LedgerRepo(Protocol):
     ) -> tuple[int, int] | None:
         """(rank, points) of one member, or None if they have no entries in the period."""
         ...
+
+    async def season_top(
+        self, community_id: str, campaign_id: int, limit: int = 10
+    ) -> list[tuple[str, int]]:
+        """A campaign's season: points earned through it and its ideas, best first."""
+        ...
+
+    async def season_rank(
+        self, community_id: str, campaign_id: int, member_id: str
+    ) -> tuple[int, int] | None: ...

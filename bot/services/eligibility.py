@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.events import Actor
-from bot.models import Campaign, Idea, IdeaStatus
+from bot.models import Campaign, Idea, IdeaStatus, Phase
 from config.community import CommunitySettings
 
 CLOSED_TO_VOTES = {
@@ -43,6 +43,22 @@ def vote_refusal(
         stay = now - actor.joined_at
         if stay < timedelta(days=settings.min_member_days):
             return f"You can vote once you have been a member for {settings.min_member_days} days."
-    if campaign is not None and settings.voting_only_in_voting_phase and not campaign.takes_votes():
+    if campaign is None:
+        return None
+    if campaign.phase in (Phase.CLOSED, Phase.CANCELLED):
+        return (
+            f"Voting in {campaign.name!r} has ended ({campaign.phase}); "
+            f"see the results with `/campaign show {campaign.name}`."
+        )
+    if not settings.voting_only_in_voting_phase:
+        return None
+    if (
+        not campaign.always_open
+        and idea.round_id is not None
+        and campaign.current_round is not None
+        and idea.round_id != campaign.current_round
+    ):
+        return f"Idea #{idea.id} was in an earlier round of {campaign.name!r}, which has closed."
+    if not campaign.takes_votes():
         return f"Campaign {campaign.name!r} is not open for voting (phase: {campaign.phase})."
     return None

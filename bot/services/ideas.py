@@ -96,6 +96,7 @@ class IdeaService:
                 )
             raise UserError(
                 f"Campaign {chosen.name!r} is not taking ideas right now (phase: {chosen.phase})."
+                f" See `/campaign show {chosen.name}` for its dates."
             )
         await self._check_flood(ctx)
         campaign_id = chosen.id if chosen else None
@@ -114,6 +115,7 @@ class IdeaService:
             created_at=ctx.now,
             updated_at=ctx.now,
             origin_channel=ctx.channel_id,
+            round_id=chosen.current_round if chosen else None,
         )
         try:
             idea = await self.storage.ideas.add(idea)

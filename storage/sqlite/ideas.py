@@ -36,6 +36,7 @@ def _idea(row: Any) -> Idea:
         message_id=row["message_id"],
         thread_id=row["thread_id"],
         thread_url=row["thread_url"],
+        round_id=row["round_id"],
     )
 
 
@@ -47,8 +48,8 @@ class SqliteIdeaRepo:
         try:
             cur = await self.db.execute(
                 "INSERT INTO ideas (community_id, campaign_id, title, title_key, description,"
-                " author_id, author_name, status, origin_channel, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " author_id, author_name, status, origin_channel, created_at, updated_at,"
+                " round_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     idea.community_id,
                     idea.campaign_id,
@@ -61,6 +62,7 @@ class SqliteIdeaRepo:
                     idea.origin_channel,
                     ts(idea.created_at),
                     ts(idea.updated_at),
+                    idea.round_id,
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -216,6 +218,13 @@ class SqliteIdeaRepo:
         rows = await self.db.fetchall(
             "SELECT * FROM ideas WHERE community_id = ? AND campaign_id = ? ORDER BY id",
             (community_id, campaign_id),
+        )
+        return [_idea(r) for r in rows]
+
+    async def in_round(self, community_id: str, round_id: int) -> list[Idea]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM ideas WHERE community_id = ? AND round_id = ? ORDER BY id",
+            (community_id, round_id),
         )
         return [_idea(r) for r in rows]
 

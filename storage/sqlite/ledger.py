@@ -176,3 +176,39 @@ class SqliteLedgerRepo:
             (community_id, ts(since), mine),
         )
         return int(ahead) + 1, int(mine)
+
+    # -- seasons: the points that refer to one campaign or to its ideas -----------------
+    _SEASON = (
+        "SELECT member_id, sum(amount) AS points FROM ledger WHERE community_id = ?"
+        " AND ref IN (SELECT 'idea:' || id FROM ideas WHERE community_id = ? AND campaign_id = ?"
+        " UNION ALL SELECT ?) AND rule <> 'redemption' GROUP BY member_id HAVING points > 0"
+    )
+
+    async def season_top(
+        self, community_id: str, campaign_id: int, limit: int = 10
+    ) -> list[tuple[str, int]]:
+        rows = await self.db.fetchall(
+            self._SEASON + " ORDER BY points DESC, member_id LIMIT ?",
+            (community_id, community_id, campaign_id, f"campaign:{campaign_id}", limit),
+        )
+        return [(r["member_id"], int(r["points"])) for r in rows]
+
+    async def season_rank(
+        self, community_id: str, campaign_id: int, member_id: str
+    ) -> tuple[int, int] | None:
+        row = await self.db.fetchone(
+            f"WITH s AS ({self._SEASON}) SELECT (SELECT points FROM s WHERE member_id = ?) AS mine,"
+            " (SELECT count(*) FROM s WHERE points > (SELECT points FROM s WHERE member_id = ?))"
+            " AS ahead",
+            (
+                community_id,
+                community_id,
+                campaign_id,
+                f"campaign:{campaign_id}",
+                member_id,
+                member_id,
+            ),
+        )
+        if row is None or row["mine"] is None:
+            return None
+        return int(row["ahead"]) + 1, int(row["mine"])

@@ -16,6 +16,7 @@ from storage.sqlite.community import (
 from storage.sqlite.db import Database
 from storage.sqlite.ideas import SqliteIdeaRepo, SqliteVoteRepo
 from storage.sqlite.ledger import SqliteLedgerRepo
+from storage.sqlite.outbox import SqliteOutboxRepo
 from storage.sqlite.prompts import SqlitePromptRepo
 from storage.sqlite.rewards import SqliteRewardRepo
 
@@ -28,6 +29,7 @@ class SqliteStorage:
         self.audit = SqliteAuditRepo(db)
         self.members = SqliteMemberRepo(db)
         self.campaigns = SqliteCampaignRepo(db)
+        self.outbox = SqliteOutboxRepo(db)
         self.ideas = SqliteIdeaRepo(db)
         self.votes = SqliteVoteRepo(db)
         self.ledger = SqliteLedgerRepo(db)

@@ -114,7 +114,7 @@ async def test_votes_after_close_are_refused(harness: Harness) -> None:
     ids = await contest(h)
     await ok(h, "campaign close", name="Spring")
     late = await h.react(h.member("v9"), ids["Apple"])
-    assert not late.ok and "not open for voting" in late.text
+    assert not late.ok and "has ended" in late.text
     assert late.extra.get("remove_reaction") == "1"
     assert (await h.storage.votes.tally(ids["Apple"])).voters == 2
     assert await h.balance("v9") == 0
@@ -138,12 +138,16 @@ async def test_close_before_voting_is_refused(harness: Harness) -> None:
 
 # -- pick ------------------------------------------------------------------------------------
 async def candidate(h: Harness, campaign_id: int, title: str, author: str = "brand") -> int:
-    """Put a candidate into a pick campaign through storage (no command can do it yet)."""
+    """Put a candidate into a pick campaign's current round through storage."""
     now = h.clock.now()
     async with h.storage.transaction():
-        idea = await h.storage.ideas.add(
-            Idea(0, h.community, campaign_id, title, "", author, "Brand", IdeaStatus.NEW, now, now)
+        campaign = await h.storage.campaigns.get(h.community, campaign_id)
+        assert campaign is not None
+        idea = Idea(
+            0, h.community, campaign_id, title, "", author, "Brand", IdeaStatus.NEW, now, now
         )
+        idea.round_id = campaign.current_round
+        idea = await h.storage.ideas.add(idea)
     await h.app.services.ideas.publish(h.community, idea.id, "general")
     return idea.id
 
@@ -217,7 +221,7 @@ async def test_pause_resume_cancel_and_their_refusals(harness: Harness) -> None:
     assert listed.table is None
     listed_all = await h.cmd(h.member("bob"), "campaign list", all=True)
     assert listed_all.table is not None and listed_all.table.rows == (
-        ("Flow", "contest", "cancelled"),
+        ("Flow", "contest", "cancelled", ""),
     )
     actions = [e.action for e in await h.storage.audit.recent(h.community)]
     assert {"campaign.paused", "campaign.voting", "campaign.cancelled"} <= set(actions)

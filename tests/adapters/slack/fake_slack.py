@@ -36,6 +36,8 @@ class Posted:
     thread_ts: str | None = None
     reactions: dict[str, list[str]] = field(default_factory=dict)
     edits: int = 0
+    #: message metadata (event_type, event_payload), as chat.postMessage was given it
+    metadata: dict[str, Any] | None = None
 
 
 class FakeSlack:
@@ -51,6 +53,8 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.responses: list[dict[str, Any]] = []
         self.rate_limit: dict[str, int] = {}
+        #: method -> the error it answers with (missing_scope, not_in_channel, ...)
+        self.errors: dict[str, str] = {}
         #: public channels the bot has not joined (chat.postMessage answers not_in_channel)
         self.not_joined: set[str] = set()
         self._ts = itertools.count(1)
@@ -145,7 +149,7 @@ class FakeSlack:
                 args.update(json.loads(raw))
             else:
                 args.update(dict(parse_qsl(raw.decode())))
-        for key in ("blocks", "view", "files"):
+        for key in ("blocks", "view", "files", "metadata"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -163,6 +167,8 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
         if (
             method != "oauth.v2.access"
             and token not in self.tokens
@@ -226,6 +232,7 @@ class FakeSlack:
             str(args.get("text", "")),
             list(args.get("blocks") or []),
             args.get("thread_ts"),
+            metadata=args.get("metadata"),
         )
         return {"channel": channel, "ts": ts, "message": {"ts": ts, "text": args.get("text", "")}}
 
@@ -284,6 +291,23 @@ class FakeSlack:
 
     def _conversations_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         return {"channel": {"id": f"D{args['users']}"}}
+
+    def _conversations_history(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        """Newest first, thread replies left out; metadata only when include_all_metadata."""
+        channel = str(args["channel"])
+        if channel in self.not_joined:
+            return {"error": "not_in_channel"}
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        limit = int(args.get("limit") or 100)
+        top = [m for m in self.in_channel(channel) if m.thread_ts in (None, m.ts)]
+        top.sort(key=lambda m: m.ts, reverse=True)
+        messages = []
+        for posted in top[:limit]:
+            message: dict[str, Any] = {"type": "message", "ts": posted.ts, "text": posted.text}
+            if with_metadata and posted.metadata is not None:
+                message["metadata"] = posted.metadata
+            messages.append(message)
+        return {"messages": messages, "has_more": len(top) > limit}
 
     def _conversations_join(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         self.not_joined.discard(str(args["channel"]))

@@ -137,6 +137,7 @@ class StoredMessage:
     guild_id: str | None = None
     flags: int = 0
     edits: int = 0
+    nonce: str | None = None
 
     def json(self, me: str | None = None) -> Json:
         data: Json = {
@@ -159,6 +160,8 @@ class StoredMessage:
         }
         if self.guild_id:
             data["guild_id"] = self.guild_id
+        if self.nonce is not None:
+            data["nonce"] = self.nonce
         reactions = []
         for emoji, users in self.reactions.items():
             if users:

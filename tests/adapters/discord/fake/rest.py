@@ -163,7 +163,15 @@ class Rest:
             return error(404, 10003, "Unknown Channel")
         if channel.type == DM and channel.owner_id in self.closed_dms:
             return error(403, 50007, "Cannot send messages to this user")
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        if nonce is not None and (cid, str(nonce)) in self.nonces:
+            # Discord: an enforced nonce seen shortly before returns that message, posts nothing
+            earlier = self.messages[self.nonces[(cid, str(nonce))]]
+            return json_response(earlier.json(self.bot.id))
         message = self.store_message(cid, self.bot, body, files)
+        if nonce is not None:
+            message.nonce = str(nonce)
+            self.nonces[(cid, str(nonce))] = message.id
         if channel.type != DM:
             await self.gateway.dispatch("MESSAGE_CREATE", message.json(self.bot.id))
         return json_response(message.json(self.bot.id))

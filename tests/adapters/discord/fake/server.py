@@ -51,6 +51,8 @@ class FakeDiscord(Rest):
         self.channels: dict[str, Channel] = {c.id: c for c in (self.general, self.forum)}
         self.roles: list[Json] = [role(self.guild_id, "@everyone", EVERYONE_PERMISSIONS)]
         self.messages: dict[str, StoredMessage] = {}
+        #: (channel id, enforced nonce) -> the message it created
+        self.nonces: dict[tuple[str, str], str] = {}
         self.requests: list[Recorded] = []
         self.commands: dict[str, list[Json]] = {}
         self.interactions: dict[str, Interaction] = {}

@@ -1,0 +1,143 @@
+"""The round scheduler: the database says what is due; APScheduler only rings the alarm.
+
+``sweep()`` reads every active round whose due time has passed and runs its steps in order
+(a round that was due to open voting and to close while the bot was down does both, in that
+order, at start), then delivers the outbox. Each step is a conditional update in storage, so a
+sweep that runs twice, or in two processes over one database, changes things once.
+
+APScheduler (``AsyncIOScheduler``) is rebuilt from storage at start: one date job per campaign
+(stable id ``campaign:<id>``) at its next due time, one for the outbox's next retry, and a
+periodic sweep as the safety net. Its defaults would drop a job that fell due during a restart
+(one second of misfire grace) and run jobs twice with a shared job store, which is why it never
+decides anything itself: every job only calls ``sweep()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.services.campaigns import next_due
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+#: a bound on steps per sweep, so a bug can never spin forever
+MAX_STEPS = 10_000
+SWEEP_JOB = "sweep"
+OUTBOX_JOB = "outbox"
+
+
+class RoundScheduler:
+    def __init__(self, services: Services, sweep_every: float = 30.0) -> None:
+        self.services = services
+        self.sweep_every = sweep_every
+        self._lock = asyncio.Lock()
+        self._alarm: AsyncIOScheduler | None = None
+        self.steps_run = 0
+
+    @property
+    def running(self) -> bool:
+        return self._alarm is not None
+
+    async def start(self) -> None:
+        """Catch up on everything that fell due while the bot was down, then arm the alarm."""
+        alarm = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        alarm.add_job(
+            self.sweep,
+            IntervalTrigger(seconds=self.sweep_every, timezone=UTC),
+            id=SWEEP_JOB,
+            replace_existing=True,
+        )
+        alarm.start()
+        self._alarm = alarm
+        await self.sweep()
+        log.info("scheduler started", extra={"jobs": len(alarm.get_jobs())})
+
+    async def stop(self) -> None:
+        if self._alarm is not None:
+            self._alarm.shutdown(wait=False)
+            self._alarm = None
+
+    async def sweep(self) -> int:
+        """Run every due step, in order; deliver the outbox; re-arm. Returns steps run."""
+        services = self.services
+        storage = services.storage
+        ran = 0
+        async with self._lock:
+            for _ in range(MAX_STEPS):
+                async with storage.transaction():
+                    due = await storage.campaigns.active_rounds(services.clock.now())
+                progressed = False
+                for campaign, round_ in due:
+                    try:
+                        step = await services.campaigns.run_due(services, campaign, round_)
+                    except Exception:
+                        services.metrics.inc("cocreate_errors_total", kind="schedule")
+                        log.exception(
+                            "scheduled step failed",
+                            extra={"campaign": campaign.id, "round": round_.id},
+                        )
+                        continue
+                    if step is not None:
+                        ran += 1
+                        progressed = True
+                        services.metrics.inc("cocreate_schedule_steps_total", step=step)
+                        log.info(
+                            "scheduled step",
+                            extra={"campaign": campaign.id, "round": round_.id, "step": step},
+                        )
+                if not progressed:
+                    break
+            self.steps_run += ran
+        try:
+            await services.outbox.deliver()
+        except Exception:
+            log.exception("outbox delivery failed")
+        await self.arm()
+        return ran
+
+    async def arm(self) -> None:
+        """Set one alarm per campaign at its next due time (and one for the outbox)."""
+        alarm = self._alarm
+        if alarm is None:
+            return
+        storage = self.services.storage
+        async with storage.transaction():
+            rounds = await storage.campaigns.active_rounds()
+            outbox_due = await storage.outbox.next_due()
+        wanted: dict[str, datetime] = {}
+        for campaign, round_ in rounds:
+            when = next_due(campaign, round_)
+            if when is not None:
+                wanted[f"campaign:{campaign.id}"] = when
+        if outbox_due is not None:
+            wanted[OUTBOX_JOB] = outbox_due
+        for job in alarm.get_jobs():
+            if job.id != SWEEP_JOB and job.id not in wanted:
+                job.remove()
+        now = datetime.now(UTC)
+        for job_id, when in wanted.items():
+            alarm.add_job(
+                self.sweep,
+                DateTrigger(run_date=max(when, now), timezone=UTC),
+                id=job_id,
+                replace_existing=True,
+            )
+
+    def jobs(self) -> dict[str, datetime]:
+        """The armed alarms: job id → next run time (for tests and diagnostics)."""
+        if self._alarm is None:
+            return {}
+        return {job.id: job.next_run_time for job in self._alarm.get_jobs()}
