@@ -63,8 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="play a whole community cycle through the real engine on a fresh database",
         description=(
-            "Ideas, votes (with a refused self-vote and a replayed event), a feedback prompt, a "
-            "closed round, the results and the leaderboard, typed into the console adapter."
+            "A scheduled contest round (opened, moved to voting, reminded and closed by the "
+            "scheduler as the demo's clock advances), ideas, votes (with a refused self-vote and "
+            "a replayed event), a feedback prompt, the results and the leaderboards, typed into "
+            "the console adapter."
         ),
     )
     demo.add_argument(
@@ -205,6 +207,7 @@ async def run(settings: Settings) -> int:
             await adapter.start(app.engine.handle)
             log.info("adapter started", extra={"adapter": adapter.name})
         if adapters:
+            await app.scheduler.start()
             await stop.wait()
         else:
             await _console(app, router, checks, stop)
@@ -236,6 +239,7 @@ async def _console(
     console = ConsoleAdapter(session, sys.stdout, interactive=interactive)
     checks[console.name] = lambda: console.connected
     await console.start(app.engine.handle)
+    await app.scheduler.start()
     log.info("console adapter started", extra={"community": session.community_id})
     reader = asyncio.create_task(console.run(stream_lines(sys.stdin)))
     stopper = asyncio.create_task(stop.wait())

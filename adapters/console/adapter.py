@@ -42,6 +42,7 @@ _NO_ACTOR = (parse.Advance, parse.Declare, parse.Help, parse.Quit, parse.Replay)
 
 Sink = Callable[[InboundEvent], Awaitable[Reply]]
 Settle = Callable[[], Awaitable[None]]
+Tick = Callable[[], Awaitable[object]]
 
 
 @dataclass
@@ -84,6 +85,7 @@ class ConsoleSession:
         community_id: str = COMMUNITY,
         channel_id: str = CHANNEL,
         settle: Settle | None = None,
+        tick: Tick | None = None,
         echo: bool = False,
         session_id: str | None = None,
     ) -> None:
@@ -95,6 +97,8 @@ class ConsoleSession:
         self.echo = echo
         self.actor_name = DEFAULT_ACTOR
         self._settle = settle
+        #: run after `advance` moves the fake clock: the scheduler's sweep
+        self._tick = tick
         self._sink: Sink | None = None
         # event ids must stay unique across runs on the same database, or a restart's first
         # events would be taken for replays and ignored
@@ -123,6 +127,7 @@ class ConsoleSession:
             app.services.registry,
             app.services.clock,
             settle=app.services.cards.flush,
+            tick=app.scheduler.sweep,
             echo=echo,
             session_id=session_id,
         )
@@ -170,6 +175,8 @@ class ConsoleSession:
         match action:
             case parse.Nothing() | parse.Declare() | parse.Help() | parse.Quit() | parse.Advance():
                 self._local(action, outcome)
+                if isinstance(action, parse.Advance) and self._tick is not None:
+                    await self._tick()  # what fell due in the meantime happens now
             case parse.Replay():
                 if self._last_event is None:
                     raise UserError("Nothing to replay yet.")

@@ -15,15 +15,19 @@ from adapters.console.adapter import ConsoleSession
 SCRIPT: tuple[tuple[str, bool], ...] = (
     ("# A moderator points ideas, announcements and prompts at this channel", True),
     ("as mod /cocreate setup", True),
+    ("# A scheduled contest: opens in 1h, ideas for 2 days, votes for 2 days, all on time", True),
     (
-        'as mod /campaign create name:"Winter flavour" mode:contest winners:1 '
-        'brief:"Which drink should we launch this winter?"',
+        'as mod /campaign create name:"Winter flavour" mode:contest winners:1 starts:1h '
+        'submissions:2d voting:2d brief:"Which drink should we launch this winter?"',
         True,
     ),
+    ('as alice /idea submit title:"Too early" campaign:"Winter flavour"', False),
+    ("advance 1h", True),
     ("# Members submit ideas (each earns points)", True),
     ('as alice /idea submit title:"Oat latte" description:"Creamy, vegan and warm."', True),
     ('as bob /idea submit title:"Gingerbread cold brew" description:"Winter in a glass."', True),
     ('as carol /idea submit title:"Maple pecan mocha"', True),
+    ('as carol /campaign show "Winter flavour"', True),
     ("# A feedback prompt: members answer, and may change their answer", True),
     ('as mod /prompt create kind:rating question:"How do you like our winter menu so far?"', True),
     ("as alice answer 1 4", True),
@@ -31,9 +35,8 @@ SCRIPT: tuple[tuple[str, bool], ...] = (
     ("as carol answer 1 3", True),
     ("as carol answer 1 4", True),
     ("as dave answer 1 9", False),
-    ("# Two days later, voting opens", True),
+    ("# Two days later the scheduler opens voting", True),
     ("advance 2d", True),
-    ('as mod /campaign vote "Winter flavour"', True),
     ("# Members vote by reacting on the cards", True),
     ("as alice react 👍 2", True),
     ("as carol react 👍 2", True),
@@ -46,10 +49,14 @@ SCRIPT: tuple[tuple[str, bool], ...] = (
     ("replay", True),
     ("as carol comment 2", True),
     ("as mod /prompt results 1", True),
-    ("# A day later the round closes: results, then the leaderboard", True),
+    ("# A day later: the reminder that voting closes in 24 hours", True),
     ("advance 1d", True),
-    ('as mod /campaign close "Winter flavour"', True),
+    ("as erin /campaign list", True),
+    ("# Another day: the scheduler closes the round, pays the winner and posts the results", True),
+    ("advance 1d", True),
+    ("as erin react 👍 3", False),
     ("as alice /leaderboard", True),
+    ('as alice /leaderboard campaign:"Winter flavour"', True),
 )
 
 

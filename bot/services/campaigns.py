@@ -564,7 +564,8 @@ class CampaignService:
         if season:
             names = await self.storage.members.names(ctx.community_id, [m for m, _ in season])
             top = ", ".join(f"{names.get(m) or m} {p:,}" for m, p in season)
-            lines.append(f"Season leaders: {top} (`/leaderboard campaign:{campaign.name}`)")
+            quoted = f'"{campaign.name}"' if " " in campaign.name else campaign.name
+            lines.append(f"Season leaders: {top} (`/leaderboard campaign:{quoted}`)")
         return Reply("\n".join(lines), table=table)
 
     async def _last_results(
@@ -672,9 +673,9 @@ class CampaignService:
             return False
         round_.reminded = True
         tz = ctx.settings.timezone
-        what = "closes" if campaign.always_open else "Voting closes"
+        what = "closes" if campaign.always_open else "voting closes"
         text = (
-            f"⏰ **{campaign.name}**: {what.lower() if campaign.always_open else what} in "
+            f"⏰ **{campaign.name}** {what} in "
             f"{left(round_.closes_at - ctx.now)} ({describe(round_.closes_at, tz)}). "
             "Last chance to vote on the idea cards!"
         )
