@@ -124,7 +124,16 @@ def add_campaign(conn: sqlite3.Connection, name: str, phase: str = "voting") -> 
         (COMMUNITY, name, phase, ts(START)),
     )
     assert cur.lastrowid is not None
-    return cur.lastrowid
+    campaign_id = cur.lastrowid
+    conn.execute(
+        "INSERT INTO rounds (community_id, campaign_id, number, phase, opens_at, created_at)"
+        " VALUES (?, ?, 1, ?, ?, ?)",
+        (COMMUNITY, campaign_id, phase, ts(START), ts(START)),
+    )
+    conn.execute(
+        "UPDATE campaigns SET current_round = last_insert_rowid() WHERE id = ?", (campaign_id,)
+    )
+    return campaign_id
 
 
 def add_ideas(
@@ -158,7 +167,8 @@ def add_ideas(
         conn,
         "INSERT INTO ideas (id, community_id, campaign_id, title, title_key, description,"
         " author_id, author_name, status, channel_id, message_id, thread_id, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, '', ?, ?, 'new', ?, ?, ?, ?, ?)",
+        " updated_at, round_id) VALUES (?, ?, ?, ?, ?, '', ?, ?, 'new', ?, ?, ?, ?, ?,"
+        " (SELECT current_round FROM campaigns WHERE id = ?3))",
         rows(),
     )
     return list(range(first, first + count))

@@ -43,12 +43,12 @@ def register(registry: Registry) -> None:
             "choice",
             choices=("contest", "board", "milestone", "pick"),
         ),
+        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
         Option("winners", "How many winners (contest)", "integer", min_value=1, max_value=25),
         Option("submissions", f"How long ideas are taken (contest): {when_hint}", max_length=40),
         Option("voting", f"How long voting lasts: {when_hint}", max_length=40),
         Option("starts", f"When it opens (default: now): {when_hint}", max_length=40),
         Option("every", "Repeat: a new round e.g. every `monday 09:00`", max_length=60),
-        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
         moderator=True,
     )
     async def create(ctx: Context, name: str, **opts: Any) -> Reply:
@@ -69,12 +69,12 @@ def register(registry: Registry) -> None:
         "edit",
         "Change a campaign's brief, winners, windows or schedule",
         NAME,
+        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
         Option("winners", "How many winners (contest)", "integer", min_value=1, max_value=25),
         Option("submissions", f"Submission window from its start: {when_hint}", max_length=40),
         Option("voting", f"Voting window from its start: {when_hint}", max_length=40),
         Option("every", "Repeat schedule, e.g. `monday 09:00`, or `off`", max_length=60),
         Option("rename", "A new name", max_length=60),
-        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
         moderator=True,
     )
     async def edit(ctx: Context, name: str, **opts: Any) -> Reply:

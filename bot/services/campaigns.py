@@ -258,9 +258,13 @@ class CampaignService:
             )
         self._changed(ctx)
         timeline = self._timeline(ctx, campaign, round_)
+        state = {
+            Phase.SCHEDULED: "scheduled",
+            Phase.SUBMISSIONS: "open for ideas",
+            Phase.VOTING: "open for voting",
+        }.get(campaign.phase, campaign.phase.value)
         return Reply(
-            f"Campaign {name!r} ({kind.value}) is {campaign.phase.value}.\n{timeline}".strip(),
-            ephemeral=False,
+            f"Campaign {name!r} ({kind.value}) is {state}.\n{timeline}".strip(), ephemeral=False
         )
 
     def _check_windows(
@@ -332,7 +336,7 @@ class CampaignService:
 
     @staticmethod
     def _check_order(round_: Round, now: datetime) -> None:
-        if round_.voting_at is not None and round_.voting_at <= round_.opens_at:
+        if round_.voting_at is not None and round_.voting_at < round_.opens_at:
             raise UserError("Voting must open after submissions open.")
         start = round_.voting_at or round_.opens_at
         if round_.closes_at is not None and round_.closes_at <= start:
@@ -498,7 +502,8 @@ class CampaignService:
 
         pick = campaign.mode == CampaignMode.PICK
         if campaign.phase == Phase.SCHEDULED:
-            lines.append(f"{'Voting' if pick else 'Submissions'} open {at(round_.opens_at)}.")
+            what = "Voting opens" if pick else "Submissions open"
+            lines.append(f"{what} {at(round_.opens_at)}.")
         if campaign.mode == CampaignMode.CONTEST and campaign.phase in (
             Phase.SCHEDULED,
             Phase.SUBMISSIONS,
@@ -512,6 +517,9 @@ class CampaignService:
             if round_.closes_at is not None:
                 verb = "Closes" if campaign.always_open else "Voting closes"
                 lines.append(f"{verb} {at(round_.closes_at)}.")
+            elif campaign.vote_seconds is not None:
+                length = left(timedelta(seconds=campaign.vote_seconds))
+                lines.append(f"Voting lasts {length} once it opens.")
             elif not campaign.always_open:
                 lines.append("A moderator closes voting (`/campaign close`).")
         if campaign.phase == Phase.PAUSED:
@@ -645,11 +653,20 @@ class CampaignService:
         return True
 
     async def _voting_times(self, ctx: Context, campaign: Campaign, round_: Round) -> None:
-        """Voting opened: a window given as a duration runs from now if no close was set."""
+        """Voting opened: record when (a moderator may open it early or by hand), and a
+        window given as a duration runs from now if no close was set."""
+        changed = False
+        if campaign.mode == CampaignMode.CONTEST and (
+            round_.voting_at is None or round_.voting_at > ctx.now
+        ):
+            round_.voting_at = ctx.now
+            changed = True
         if round_.closes_at is None and campaign.vote_seconds is not None:
             tz = ctx.settings.timezone
             round_.closes_at = add_local(ctx.now, timedelta(seconds=campaign.vote_seconds), tz)
             round_.remind_at = reminder_time(ctx.now, round_.closes_at, ctx.settings.reminder_hours)
+            changed = True
+        if changed:
             await self.storage.campaigns.set_round_times(
                 round_.id, round_.voting_at, round_.closes_at, round_.remind_at
             )
@@ -731,7 +748,9 @@ class CampaignService:
 
     async def _next_round(self, ctx: Context, campaign: Campaign, round_: Round) -> Round:
         recurrence = parse_recurrence(campaign.schedule)
-        start = recurrence.next_after(ctx.now, ctx.settings.timezone)
+        # an occurrence at this very moment counts: windows that fill the gap between two
+        # occurrences make back-to-back rounds
+        start = recurrence.next_after(ctx.now - timedelta(microseconds=1), ctx.settings.timezone)
         nxt = self._plan(campaign, round_.number + 1, start, ctx)
         await self.storage.campaigns.add_round(nxt)
         await self.storage.campaigns.set_phase(campaign.id, Phase.CLOSED, Phase.SCHEDULED, ctx.now)
