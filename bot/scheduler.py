@@ -66,9 +66,12 @@ class RoundScheduler:
         log.info("scheduler started", extra={"jobs": len(alarm.get_jobs())})
 
     async def stop(self) -> None:
+        """Stop ringing; a sweep already running finishes its step first (never cut mid-way)."""
         if self._alarm is not None:
             self._alarm.shutdown(wait=False)
             self._alarm = None
+        async with self._lock:
+            pass
 
     async def sweep(self) -> int:
         """Run every due step, in order; deliver the outbox; re-arm. Returns steps run."""

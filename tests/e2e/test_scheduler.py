@@ -429,3 +429,54 @@ async def test_a_crash_after_sending_but_before_recording_sends_no_duplicate(
         assert rows[0]["delivered_at"] is not None and rows[0]["attempts"] == 3
     finally:
         await h2.close()
+
+
+# -- the alarm clock -------------------------------------------------------------------------
+async def test_alarms_are_rebuilt_from_storage_and_ring_on_real_time(tmp_path: Path) -> None:
+    """APScheduler on the real clock: one job per campaign at its due time, rebuilt at start;
+    a job that fires runs the sweep, and the step happens (here a board that ends in 1 s)."""
+    from bot.clock import SystemClock
+
+    path = tmp_path / "bot.sqlite3"
+    storage = await open_storage(str(path))
+    platform = MemoryPlatform()
+    app = build_app(storage, platform, SystemClock(), card_interval=0.01)
+    h = Harness(app, storage, platform, FakeClock())
+    try:
+        await setup(h)
+        await ok(h, "campaign create", name="Later", mode="pick", voting="3d", starts="2h")
+        later = await storage.campaigns.by_name(h.community, "Later")
+        assert later is not None
+        assert app.scheduler.jobs() == {}  # not started: nothing armed
+        await app.scheduler.start()
+        jobs = app.scheduler.jobs()
+        assert set(jobs) == {"sweep", f"campaign:{later.id}"}
+        round_ = await storage.campaigns.round(later.current_round or 0)
+        assert round_ is not None and jobs[f"campaign:{later.id}"] == round_.opens_at
+        # a job that fell due during a restart is never dropped: no misfire grace, coalesced
+        alarm = app.scheduler._alarm
+        assert alarm is not None
+        job = alarm.get_job(f"campaign:{later.id}")
+        assert job is not None and job.misfire_grace_time is None and job.coalesce
+        await ok(h, "campaign create", name="Soon", mode="board", voting="1s")
+        soon = await storage.campaigns.by_name(h.community, "Soon")
+        assert soon is not None and f"campaign:{soon.id}" in app.scheduler.jobs()
+        for _ in range(100):  # the alarm rings about a second from now
+            await asyncio.sleep(0.05)
+            if await phase(h, "Soon") == Phase.CLOSED:
+                break
+        assert await phase(h, "Soon") == Phase.CLOSED
+        assert any("**Soon** is closed" in t for t in announcements(h))
+        assert f"campaign:{soon.id}" not in app.scheduler.jobs()  # nothing left to ring for
+    finally:
+        await app.close()
+        await storage.close()
+    # a new process rebuilds the same alarm from the database
+    storage = await open_storage(str(path))
+    app = build_app(storage, MemoryPlatform(), SystemClock(), card_interval=0.01)
+    try:
+        await app.scheduler.start()
+        assert set(app.scheduler.jobs()) == {"sweep", f"campaign:{later.id}"}
+    finally:
+        await app.close()
+        await storage.close()
