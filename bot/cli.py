@@ -239,6 +239,7 @@ async def _console(
     console = ConsoleAdapter(session, sys.stdout, interactive=interactive)
     checks[console.name] = lambda: console.connected
     await console.start(app.engine.handle)
+    app.scheduler.after_sweep.append(console.show_news)
     await app.scheduler.start()
     log.info("console adapter started", extra={"community": session.community_id})
     reader = asyncio.create_task(console.run(stream_lines(sys.stdin)))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,8 @@ class RoundScheduler:
         self._lock = asyncio.Lock()
         self._alarm: AsyncIOScheduler | None = None
         self.steps_run = 0
+        #: called after each sweep that ran a step (the console prints what was announced)
+        self.after_sweep: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def running(self) -> bool:
@@ -109,6 +112,12 @@ class RoundScheduler:
         except Exception:
             log.exception("outbox delivery failed")
         await self.arm()
+        if ran:
+            for hook in self.after_sweep:
+                try:
+                    await hook()
+                except Exception:
+                    log.exception("after-sweep hook failed")
         return ran
 
     async def arm(self) -> None:

@@ -326,6 +326,11 @@ class ConsoleSession:
         return [*message_lines(trimmed), f"(with the {' and '.join(shown)} shown above)"]
 
     # -- what the platform saw ----------------------------------------------------------------
+    def news(self) -> list[str]:
+        """What the bot posted or edited since the last look, for news that comes on its own
+        (the scheduler opening or closing a round while nobody types)."""
+        return self._platform_news()
+
     def _platform_news(self) -> list[str]:
         lines: list[str] = []
         for sent in self.platform.posts[self._seen_posts :]:

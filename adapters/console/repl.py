@@ -103,6 +103,17 @@ class ConsoleAdapter:
             self._write("")
         return "eof"
 
+    async def show_news(self) -> None:
+        """Print what the bot did on its own (a scheduled step), between typed lines."""
+        lines = self.session.news()
+        if not lines:
+            return
+        if self.interactive:
+            self._write("")
+        for line in lines:
+            self._write(line)
+        self._prompt()
+
     def _prompt(self) -> None:
         if self.interactive:
             self._write(f"{self.session.actor_name}> ", end="")
