@@ -206,6 +206,7 @@ async def run(settings: Settings) -> int:
         for adapter in adapters:
             await adapter.start(app.engine.handle)
             log.info("adapter started", extra={"adapter": adapter.name})
+        checks["scheduler"] = lambda: app.scheduler.running
         if adapters:
             await app.scheduler.start()
             await stop.wait()

@@ -99,6 +99,7 @@ class Metrics:
         self.counter(
             f"{p}notifications_failed_total", "Outbox announcements that could not be delivered."
         )
+        self.counter(f"{p}schedule_steps_total", "Campaign steps run by the scheduler, by step.")
 
     # -- declaration ---------------------------------------------------------------------------
 

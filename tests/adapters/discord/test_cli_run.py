@@ -73,7 +73,11 @@ async def test_run_starts_discord_and_stops_on_sigterm(tmp_path: Path) -> None:
                 if health and health.get("checks", {}).get("discord"):  # type: ignore[union-attr]
                     break
                 await asyncio.sleep(0.05)
-            assert health and health["checks"] == {"storage": True, "discord": True}
+            assert health and health["checks"] == {
+                "storage": True,
+                "discord": True,
+                "scheduler": True,
+            }
             mod = fake.member("Mod", admin=True)
             answer = await (await fake.slash(mod, "cocreate help")).answered()
             assert "Cocreate" in answer.text

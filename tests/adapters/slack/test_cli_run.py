@@ -84,7 +84,7 @@ async def test_cocreate_run_serves_slack_events_and_healthz(
     url = f"http://127.0.0.1:{port}"
     try:
         health = await wait_healthy(url, proc)
-        assert health["checks"] == {"storage": True, "slack": True}
+        assert health["checks"] == {"storage": True, "slack": True, "scheduler": True}
         body = urlencode(
             {
                 "team_id": TEAM,
