@@ -38,8 +38,16 @@ class IdeaRepo(Protocol):
         ...
 
     async def title_taken(
-        self, community_id: str, campaign_id: int | None, key: str, exclude_id: int | None = None
-    ) -> bool: ...
+        self,
+        community_id: str,
+        campaign_id: int | None,
+        key: str,
+        exclude_id: int | None = None,
+        round_id: int | None = None,
+    ) -> bool:
+        """A live idea with this title in this campaign's round (titles are unique per round)."""
+        ...
+
     async def count_open_by_author(self, community_id: str, author_id: str) -> int: ...
     async def last_submitted_at(self, community_id: str, author_id: str) -> datetime | None: ...
     async def search(

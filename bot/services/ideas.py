@@ -100,7 +100,10 @@ class IdeaService:
             )
         await self._check_flood(ctx)
         campaign_id = chosen.id if chosen else None
-        if await self.storage.ideas.title_taken(ctx.community_id, campaign_id, title_key(title)):
+        round_id = chosen.current_round if chosen else None
+        if await self.storage.ideas.title_taken(
+            ctx.community_id, campaign_id, title_key(title), round_id=round_id
+        ):
             raise UserError(f"An idea called {title!r} already exists here. Vote for it instead!")
         queued = ctx.settings.review_queue and not ctx.is_moderator
         idea = Idea(
@@ -115,7 +118,7 @@ class IdeaService:
             created_at=ctx.now,
             updated_at=ctx.now,
             origin_channel=ctx.channel_id,
-            round_id=chosen.current_round if chosen else None,
+            round_id=round_id,
         )
         try:
             idea = await self.storage.ideas.add(idea)
@@ -290,7 +293,11 @@ class IdeaService:
         if title is not None:
             idea.title = clean_title(title)
             if await self.storage.ideas.title_taken(
-                ctx.community_id, idea.campaign_id, title_key(idea.title), exclude_id=idea.id
+                ctx.community_id,
+                idea.campaign_id,
+                title_key(idea.title),
+                exclude_id=idea.id,
+                round_id=idea.round_id,
             ):
                 raise UserError(f"An idea called {idea.title!r} already exists here.")
         if description is not None:

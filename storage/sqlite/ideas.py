@@ -144,13 +144,18 @@ class SqliteIdeaRepo:
         return cur.rowcount == 1
 
     async def title_taken(
-        self, community_id: str, campaign_id: int | None, key: str, exclude_id: int | None = None
+        self,
+        community_id: str,
+        campaign_id: int | None,
+        key: str,
+        exclude_id: int | None = None,
+        round_id: int | None = None,
     ) -> bool:
         found = await self.db.scalar(
             "SELECT 1 FROM ideas WHERE community_id = ? AND ifnull(campaign_id, 0) = ?"
-            " AND title_key = ? AND status NOT IN ('withdrawn', 'merged', 'rejected')"
-            " AND id <> ? LIMIT 1",
-            (community_id, campaign_id or 0, key, exclude_id or -1),
+            " AND ifnull(round_id, 0) = ? AND title_key = ?"
+            " AND status NOT IN ('withdrawn', 'merged', 'rejected') AND id <> ? LIMIT 1",
+            (community_id, campaign_id or 0, round_id or 0, key, exclude_id or -1),
         )
         return found is not None
 

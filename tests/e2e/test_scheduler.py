@@ -480,3 +480,30 @@ async def test_alarms_are_rebuilt_from_storage_and_ring_on_real_time(tmp_path: P
     finally:
         await app.close()
         await storage.close()
+
+
+async def test_a_repeating_contest_takes_last_rounds_title_again(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    await ok(
+        h,
+        "campaign create",
+        name="Cup",
+        submissions="1d",
+        voting="1d",
+        every="monday 09:00",
+        starts="1m",
+    )
+    await at(h, timedelta(minutes=1))
+    first = await h.submit(h.member("alice"), "Lemon tart")
+    again = await h.cmd(h.member("bob"), "idea submit", title="lemon TART")
+    assert not again.ok and "already exists" in again.text  # unique within a round
+    await at(h, timedelta(days=1))
+    await at(h, timedelta(days=1))
+    assert await phase(h) == Phase.SCHEDULED  # round 2 waits for next Monday
+    await at(h, timedelta(days=5))
+    assert await phase(h) == Phase.SUBMISSIONS
+    second = await h.submit(h.member("alice"), "Lemon tart")  # a new round, a new chance
+    assert second != first
+    ideas = {i.id: i for i in await h.storage.ideas.in_campaign(h.community, 1)}
+    assert ideas[first].round_id != ideas[second].round_id
