@@ -377,6 +377,10 @@ class CampaignService:
         if winners is not None:
             campaign.winners = winners
             changes.append(f"winners → {winners}")
+        if campaign.phase == Phase.PAUSED and (submissions or voting):
+            raise UserError(
+                f"Campaign {campaign.name!r} is paused; resume it first, then change its times."
+            )
         submit = read_window(submissions, ctx.now, tz, "submissions") if submissions else None
         vote = read_window(voting, ctx.now, tz, "voting") if voting else None
         recurrence = parse_recurrence(campaign.schedule) if campaign.schedule else None
@@ -939,7 +943,13 @@ class CampaignService:
         if step is None:
             return None
         if step == CLOSE:
-            await self.recount_campaign(services, campaign)  # platform I/O, outside
+            try:
+                await self.recount_campaign(services, campaign)  # platform I/O, outside
+            except Exception:
+                # a platform outage must not hold a round open: close on the stored votes
+                log.exception(
+                    "recount before a scheduled close failed", extra={"campaign": campaign.id}
+                )
         storage = self.storage
         async with storage.transaction():
             now = services.clock.now()

@@ -507,3 +507,33 @@ async def test_a_repeating_contest_takes_last_rounds_title_again(harness: Harnes
     assert second != first
     ideas = {i.id: i for i in await h.storage.ideas.in_campaign(h.community, 1)}
     assert ideas[first].round_id != ideas[second].round_id
+
+
+async def test_a_platform_outage_during_the_recount_does_not_hold_the_round_open(
+    harness: Harness,
+) -> None:
+    h = harness
+    await setup(h)
+    await contest(h)
+    await at(h, timedelta(hours=1))
+    idea = await h.submit(h.member("alice"), "Oat latte")
+    await at(h, timedelta(days=2))
+    assert (await h.react(h.member("v1"), idea)).ok
+
+    async def down(*args: Any) -> list[Any]:
+        raise ConnectionResetError("platform unreachable")
+
+    h.platform.fetch_reactions = down  # type: ignore[method-assign]
+    await at(h, timedelta(days=2))
+    assert await phase(h) == Phase.CLOSED  # closed on the votes stored
+    assert await winner_rows(h) == [("alice", 100)]
+
+
+async def test_times_of_a_paused_campaign_change_only_after_resuming(harness: Harness) -> None:
+    h = harness
+    await setup(h)
+    await contest(h)
+    await ok(h, "campaign pause", name="Cup")
+    refused = await h.cmd(h.moderator(), "campaign edit", name="Cup", voting="1d")
+    assert not refused.ok and "resume it first" in refused.text
+    assert "brief" in await ok(h, "campaign edit", name="Cup", brief="Still editable")
