@@ -12,6 +12,11 @@ if TYPE_CHECKING:
 from bot.replies import Reply
 
 NAME = Option("name", "The campaign", required=True, max_length=60, autocomplete="campaign")
+WHEN = "a duration (30m, 2h, 7d) or a date-time (2026-03-01 18:00)"
+BRIEF = Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True)
+WINNERS = Option("winners", "How many winners (contest)", "integer", min_value=1, max_value=25)
+SUBMISSIONS = Option("submissions", f"How long ideas are taken (contest): {WHEN}", max_length=40)
+VOTING = Option("voting", f"How long voting lasts: {WHEN}", max_length=40)
 
 
 def register(registry: Registry) -> None:
@@ -30,8 +35,6 @@ def register(registry: Registry) -> None:
     async def show(ctx: Context, name: str) -> Reply:
         return await ctx.services.campaigns.show(ctx, name)
 
-    when_hint = "a duration (30m, 2h, 7d) or a date-time (2026-03-01 18:00)"
-
     @registry.command(
         "campaign",
         "create",
@@ -43,11 +46,11 @@ def register(registry: Registry) -> None:
             "choice",
             choices=("contest", "board", "milestone", "pick"),
         ),
-        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
-        Option("winners", "How many winners (contest)", "integer", min_value=1, max_value=25),
-        Option("submissions", f"How long ideas are taken (contest): {when_hint}", max_length=40),
-        Option("voting", f"How long voting lasts: {when_hint}", max_length=40),
-        Option("starts", f"When it opens (default: now): {when_hint}", max_length=40),
+        BRIEF,
+        WINNERS,
+        SUBMISSIONS,
+        VOTING,
+        Option("starts", f"When it opens (default: now): {WHEN}", max_length=40),
         Option("every", "Repeat: a new round e.g. every `monday 09:00`", max_length=60),
         moderator=True,
     )
@@ -69,10 +72,10 @@ def register(registry: Registry) -> None:
         "edit",
         "Change a campaign's brief, winners, windows or schedule",
         NAME,
-        Option("brief", "What the brand asks for", "text", max_length=1000, greedy=True),
-        Option("winners", "How many winners (contest)", "integer", min_value=1, max_value=25),
-        Option("submissions", f"Submission window from its start: {when_hint}", max_length=40),
-        Option("voting", f"Voting window from its start: {when_hint}", max_length=40),
+        BRIEF,
+        WINNERS,
+        SUBMISSIONS,
+        VOTING,
         Option("every", "Repeat schedule, e.g. `monday 09:00`, or `off`", max_length=60),
         Option("rename", "A new name", max_length=60),
         moderator=True,

@@ -8,40 +8,16 @@ from typing import Any
 import pytest
 
 from bot.models import Idea, IdeaStatus, Phase
+from tests.e2e.campaign_steps import ok, phase, refused, winner_rows
 from tests.harness import Harness
 
 ANN = "announcements"
-
-
-async def ok(h: Harness, path: str, **options: Any) -> str:
-    reply = await h.cmd(h.moderator(), path, **options)
-    assert reply.ok, reply.text
-    return reply.text
-
-
-async def refused(h: Harness, path: str, **options: Any) -> str:
-    reply = await h.cmd(h.moderator(), path, **options)
-    assert not reply.ok, reply.text
-    return reply.text
-
-
-async def phase(h: Harness, name: str) -> Phase:
-    campaign = await h.storage.campaigns.by_name(h.community, name)
-    assert campaign is not None
-    return campaign.phase
 
 
 async def status(h: Harness, idea_id: int) -> IdeaStatus:
     idea = await h.storage.ideas.get(h.community, idea_id)
     assert idea is not None
     return idea.status
-
-
-async def winner_entries(h: Harness) -> list[tuple[str, int]]:
-    rows = await h.db.fetchall(
-        "SELECT member_id, amount FROM ledger WHERE rule = 'round_winner' ORDER BY member_id"
-    )
-    return [(r[0], r[1]) for r in rows]
 
 
 async def vote(h: Harness, idea: int, *voters: str, emoji: str = "👍") -> None:
@@ -81,7 +57,7 @@ async def test_contest_close_ranks_pays_plans_and_announces(harness: Harness) ->
     assert reply.table.rows[0][2:4] == ("Mango", "Cat")
     assert f"#{ids['Mango']} 'Mango', #{ids['Zesty']} 'Zesty'" in reply.text
     assert await phase(h, "Spring") == Phase.CLOSED
-    assert await winner_entries(h) == [("alice", 100), ("cat", 100)]
+    assert await winner_rows(h) == [("alice", 100), ("cat", 100)]
     assert [await status(h, ids[t]) for t in ("Mango", "Zesty", "Apple", "Dull")] == [
         IdeaStatus.PLANNED,
         IdeaStatus.PLANNED,
@@ -105,7 +81,7 @@ async def test_second_close_is_refused_and_pays_nothing(harness: Harness) -> Non
     text = await refused(h, "campaign close", name="spring")
     assert "Spring" in text and "closed" in text
     assert await h.db.scalar("SELECT count(*) FROM ledger") == before
-    assert await winner_entries(h) == [("alice", 100), ("cat", 100)]
+    assert await winner_rows(h) == [("alice", 100), ("cat", 100)]
     assert len(h.platform.posts) == posts
 
 
@@ -127,7 +103,7 @@ async def test_close_with_no_support_has_no_winner(harness: Harness) -> None:
     await ok(h, "campaign vote", name="Quiet")
     text = await ok(h, "campaign close", name="Quiet")
     assert "no winner" in text
-    assert await winner_entries(h) == []
+    assert await winner_rows(h) == []
 
 
 async def test_close_before_voting_is_refused(harness: Harness) -> None:
@@ -166,10 +142,10 @@ async def test_pick_only_votes_and_pays_the_winners_voters(harness: Harness) -> 
     await vote(h, blue, "cat")
     text = await ok(h, "campaign close", name="Pick")
     assert f"#{red} 'Red dress'" in text and "Blue" not in text.split("Winners:")[1]
-    assert await winner_entries(h) == [("ann", 100), ("ben", 100)]
+    assert await winner_rows(h) == [("ann", 100), ("ben", 100)]
     assert await status(h, red) == IdeaStatus.PLANNED and await status(h, blue) == IdeaStatus.NEW
     await refused(h, "campaign close", name="Pick")
-    assert await winner_entries(h) == [("ann", 100), ("ben", 100)]
+    assert await winner_rows(h) == [("ann", 100), ("ben", 100)]
 
 
 async def test_moderators_post_pick_candidates(harness: Harness) -> None:
@@ -185,7 +161,7 @@ async def test_board_close_has_no_winners(harness: Harness) -> None:
     await vote(h, idea, "bob", "cat")  # a board takes votes in any open phase
     text = await ok(h, "campaign close", name="Board")
     assert "no winner" in text
-    assert await winner_entries(h) == []
+    assert await winner_rows(h) == []
     assert await status(h, idea) == IdeaStatus.NEW
     assert await phase(h, "Board") == Phase.CLOSED
     await refused(h, "campaign close", name="Board")
@@ -216,7 +192,7 @@ async def test_pause_resume_cancel_and_their_refusals(harness: Harness) -> None:
     assert "cancelled" in await refused(h, "campaign pause", name="Flow")
     assert "cancelled" in await refused(h, "campaign resume", name="Flow")
     assert not (await h.react(h.member("cat"), idea)).ok
-    assert await winner_entries(h) == []
+    assert await winner_rows(h) == []
     listed = await h.cmd(h.member("bob"), "campaign list")
     assert listed.table is None
     listed_all = await h.cmd(h.member("bob"), "campaign list", all=True)
@@ -267,4 +243,4 @@ async def test_declined_idea_cannot_win(harness: Harness) -> None:
     await ok(h, "idea status", idea=declined, status="declined", reason="not feasible")
     text = await ok(h, "campaign close", name="Spring")
     assert f"#{other} 'Other'" in text
-    assert await winner_entries(h) == [("bob", 100)]
+    assert await winner_rows(h) == [("bob", 100)]

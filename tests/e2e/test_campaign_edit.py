@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.models import Campaign, Phase, Round
+from bot.models import Phase
+from tests.e2e.campaign_steps import campaign, current, ok, refused
 from tests.harness import Harness
 
 PARIS = "Europe/Paris"
@@ -16,32 +17,6 @@ PARIS = "Europe/Paris"
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-async def ok(h: Harness, path: str, **options: Any) -> str:
-    reply = await h.cmd(h.moderator(), path, **options)
-    assert reply.ok, reply.text
-    return reply.text
-
-
-async def refused(h: Harness, path: str, **options: Any) -> str:
-    reply = await h.cmd(h.moderator(), path, **options)
-    assert not reply.ok, reply.text
-    return reply.text
-
-
-async def campaign(h: Harness, name: str) -> Campaign:
-    found = await h.storage.campaigns.by_name(h.community, name)
-    assert found is not None, name
-    return found
-
-
-async def current(h: Harness, name: str) -> Round:
-    found = await campaign(h, name)
-    assert found.current_round is not None
-    round_ = await h.storage.campaigns.round(found.current_round)
-    assert round_ is not None
-    return round_
 
 
 async def snapshot(h: Harness) -> list[tuple[Any, ...]]:

@@ -19,15 +19,10 @@ from bot.clock import FakeClock
 from bot.models import IdeaStatus, Phase
 from bot.services.outbox import LEASE, decode
 from storage.sqlite.store import open_storage
+from tests.e2e.campaign_steps import ok, phase, winner_rows
 from tests.harness import Harness
 
 ANN = "announcements"
-
-
-async def ok(h: Harness, path: str, **options: Any) -> str:
-    reply = await h.cmd(h.moderator(), path, **options)
-    assert reply.ok, reply.text
-    return reply.text
 
 
 async def setup(h: Harness, timezone: str = "UTC") -> None:
@@ -37,19 +32,6 @@ async def setup(h: Harness, timezone: str = "UTC") -> None:
 
 def announcements(h: Harness) -> list[str]:
     return [p.message.text for p in h.platform.posts if p.channel_id == ANN]
-
-
-async def phase(h: Harness, name: str = "Cup") -> Phase:
-    campaign = await h.storage.campaigns.by_name(h.community, name)
-    assert campaign is not None
-    return campaign.phase
-
-
-async def winner_rows(h: Harness) -> list[tuple[str, int]]:
-    rows = await h.db.fetchall(
-        "SELECT member_id, amount FROM ledger WHERE rule = 'round_winner' ORDER BY member_id"
-    )
-    return [(r[0], r[1]) for r in rows]
 
 
 async def outbox_rows(h: Harness) -> list[Any]:
@@ -68,26 +50,34 @@ async def at(h: Harness, delta: timedelta) -> int:
     return await h.app.scheduler.sweep()
 
 
+async def open_contest(h: Harness) -> int:
+    """The contest, open for ideas, with Alice's "Oat latte" in it; returns that idea's id."""
+    await setup(h)
+    await contest(h)
+    await at(h, timedelta(hours=1))
+    return await h.submit(h.member("alice"), "Oat latte")
+
+
 async def test_full_contest_cycle_runs_every_step_once_in_order(harness: Harness) -> None:
     h = harness
     await setup(h)
     await contest(h)
-    assert await phase(h) == Phase.SCHEDULED
+    assert await phase(h, "Cup") == Phase.SCHEDULED
     assert await at(h, timedelta(minutes=59)) == 0
     assert await at(h, timedelta(minutes=1)) == 1
-    assert await phase(h) == Phase.SUBMISSIONS
+    assert await phase(h, "Cup") == Phase.SUBMISSIONS
     oat = await h.submit(h.member("alice"), "Oat latte")
     mocha = await h.submit(h.member("bob"), "Mocha")
     assert await at(h, timedelta(days=2)) == 1
-    assert await phase(h) == Phase.VOTING
+    assert await phase(h, "Cup") == Phase.VOTING
     for voter in ("v1", "v2"):
         assert (await h.react(h.member(voter), oat)).ok
     assert (await h.react(h.member("v3"), mocha)).ok
     assert await at(h, timedelta(days=1)) == 1  # the reminder, 24 h before the close
-    assert await phase(h) == Phase.VOTING
+    assert await phase(h, "Cup") == Phase.VOTING
     assert await at(h, timedelta(hours=23, minutes=59)) == 0
     assert await at(h, timedelta(minutes=1)) == 1
-    assert await phase(h) == Phase.CLOSED
+    assert await phase(h, "Cup") == Phase.CLOSED
     assert await at(h, timedelta(days=30)) == 0  # nothing left to do, ever
 
     texts = announcements(h)
@@ -124,10 +114,7 @@ async def test_restart_during_voting_keeps_votes_and_closes_on_time(tmp_path: Pa
     path = tmp_path / "bot.sqlite3"
     h = await Harness.create(path)
     try:
-        await setup(h)
-        await contest(h)
-        await at(h, timedelta(hours=1))
-        idea = await h.submit(h.member("alice"), "Oat latte")
+        idea = await open_contest(h)
         await at(h, timedelta(days=2))
         for voter in ("v1", "v2", "v3"):
             assert (await h.react(h.member(voter), idea)).ok
@@ -140,7 +127,7 @@ async def test_restart_during_voting_keeps_votes_and_closes_on_time(tmp_path: Pa
         assert await h2.app.scheduler.sweep() == 0  # not due yet: nothing happens at start
         assert (await h2.storage.votes.tally(idea)).up == 3
         await at(h2, timedelta(days=1, hours=12))  # reminder and close fall due together
-        assert await phase(h2) == Phase.CLOSED
+        assert await phase(h2, "Cup") == Phase.CLOSED
         closing = [t for t in announcements(h2) if "is closed" in t]
         assert len(closing) == 1 and "Oat latte" in closing[0]
         # the close superseded the reminder: nobody is told to vote in a closed round
@@ -154,10 +141,7 @@ async def test_steps_missed_while_down_run_at_start_in_order(tmp_path: Path) -> 
     path = tmp_path / "bot.sqlite3"
     h = await Harness.create(path)
     try:
-        await setup(h)
-        await contest(h)
-        await at(h, timedelta(hours=1))
-        idea = await h.submit(h.member("alice"), "Oat latte")
+        idea = await open_contest(h)
         other = await h.submit(h.member("bob"), "Mocha")
         now = h.clock.now()
     finally:
@@ -171,7 +155,7 @@ async def test_steps_missed_while_down_run_at_start_in_order(tmp_path: Path) -> 
         for voter in ("v1", "v2"):
             platform.member_reacted(message, h2.member(voter), "👍", added=True)
         await h2.app.scheduler.start()
-        assert await phase(h2) == Phase.CLOSED
+        assert await phase(h2, "Cup") == Phase.CLOSED
         texts = announcements(h2)
         order = [i for i, t in enumerate(texts) if "Voting is open" in t or "is closed" in t]
         assert len(order) == 2 and "Voting is open" in texts[order[0]]
@@ -194,10 +178,7 @@ async def test_steps_missed_while_down_run_at_start_in_order(tmp_path: Path) -> 
 
 async def test_a_double_fire_changes_things_once(harness: Harness) -> None:
     h = harness
-    await setup(h)
-    await contest(h)
-    await at(h, timedelta(hours=1))
-    idea = await h.submit(h.member("alice"), "Oat latte")
+    idea = await open_contest(h)
     await at(h, timedelta(days=2))
     assert (await h.react(h.member("v1"), idea)).ok
     h.clock.advance(timedelta(days=2))
@@ -226,10 +207,7 @@ async def test_two_processes_sharing_one_database_run_each_step_once(tmp_path: P
     path = tmp_path / "shared.sqlite3"
     a = await Harness.create(path)
     try:
-        await setup(a)
-        await contest(a)
-        await at(a, timedelta(hours=1))
-        idea = await a.submit(a.member("alice"), "Oat latte")
+        idea = await open_contest(a)
         await at(a, timedelta(days=2))
         assert (await a.react(a.member("v1"), idea)).ok
         later = a.clock.now() + timedelta(days=2)
@@ -249,21 +227,18 @@ async def test_two_processes_sharing_one_database_run_each_step_once(tmp_path: P
 
 async def test_pause_stops_the_clock_and_resume_moves_due_times(harness: Harness) -> None:
     h = harness
-    await setup(h)
-    await contest(h)
-    await at(h, timedelta(hours=1))
-    idea = await h.submit(h.member("alice"), "Oat latte")
+    idea = await open_contest(h)
     await at(h, timedelta(days=1))  # one day of submissions left
     await ok(h, "campaign pause", name="Cup")
     assert await at(h, timedelta(days=3)) == 0  # voting was due meanwhile: nothing happens
-    assert await phase(h) == Phase.PAUSED
+    assert await phase(h, "Cup") == Phase.PAUSED
     assert not (await h.react(h.member("v1"), idea)).ok
     resumed = await ok(h, "campaign resume", name="Cup")
     assert "Voting opens" in resumed and "(in 1d)" in resumed
-    assert await phase(h) == Phase.SUBMISSIONS
+    assert await phase(h, "Cup") == Phase.SUBMISSIONS
     assert await at(h, timedelta(hours=23, minutes=59)) == 0
     assert await at(h, timedelta(minutes=1)) == 1
-    assert await phase(h) == Phase.VOTING
+    assert await phase(h, "Cup") == Phase.VOTING
     campaign = await h.storage.campaigns.by_name(h.community, "Cup")
     assert campaign is not None and campaign.current_round is not None
     round_ = await h.storage.campaigns.round(campaign.current_round)
@@ -297,10 +272,10 @@ async def test_recurring_rounds_follow_the_wall_clock_across_dst(harness: Harnes
         closes.append(round_.closes_at)
         h.clock.set(round_.opens_at)
         await h.app.scheduler.sweep()
-        assert await phase(h) == Phase.VOTING
+        assert await phase(h, "Cup") == Phase.VOTING
         h.clock.set(round_.closes_at)
         await h.app.scheduler.sweep()
-        assert await phase(h) == Phase.SCHEDULED  # the next round is already planned
+        assert await phase(h, "Cup") == Phase.SCHEDULED  # the next round is already planned
     # Monday 09:00 in Paris every week: 08:00 UTC in winter time, 07:00 UTC in summer time
     assert [o.astimezone(UTC).hour for o in opens] == [8, 7, 7]
     assert [o.astimezone(UTC).day for o in opens] == [23, 30, 6]
@@ -337,7 +312,7 @@ async def test_reminder_is_skipped_when_the_window_is_shorter(harness: Harness) 
     await setup(h)
     await ok(h, "campaign create", name="Cup", mode="pick", voting="12h")
     await at(h, timedelta(hours=12))
-    assert await phase(h) == Phase.CLOSED
+    assert await phase(h, "Cup") == Phase.CLOSED
     assert not any("voting closes in" in t for t in announcements(h))
     await h.text(h.moderator(), "/cocreate config set reminder_hours 2")
     await ok(h, "campaign create", name="Short", mode="pick", voting="12h")
@@ -500,9 +475,9 @@ async def test_a_repeating_contest_takes_last_rounds_title_again(harness: Harnes
     assert not again.ok and "already exists" in again.text  # unique within a round
     await at(h, timedelta(days=1))
     await at(h, timedelta(days=1))
-    assert await phase(h) == Phase.SCHEDULED  # round 2 waits for next Monday
+    assert await phase(h, "Cup") == Phase.SCHEDULED  # round 2 waits for next Monday
     await at(h, timedelta(days=5))
-    assert await phase(h) == Phase.SUBMISSIONS
+    assert await phase(h, "Cup") == Phase.SUBMISSIONS
     second = await h.submit(h.member("alice"), "Lemon tart")  # a new round, a new chance
     assert second != first
     ideas = {i.id: i for i in await h.storage.ideas.in_campaign(h.community, 1)}
@@ -513,10 +488,7 @@ async def test_a_platform_outage_during_the_recount_does_not_hold_the_round_open
     harness: Harness,
 ) -> None:
     h = harness
-    await setup(h)
-    await contest(h)
-    await at(h, timedelta(hours=1))
-    idea = await h.submit(h.member("alice"), "Oat latte")
+    idea = await open_contest(h)
     await at(h, timedelta(days=2))
     assert (await h.react(h.member("v1"), idea)).ok
 
@@ -525,7 +497,7 @@ async def test_a_platform_outage_during_the_recount_does_not_hold_the_round_open
 
     h.platform.fetch_reactions = down  # type: ignore[method-assign]
     await at(h, timedelta(days=2))
-    assert await phase(h) == Phase.CLOSED  # closed on the votes stored
+    assert await phase(h, "Cup") == Phase.CLOSED  # closed on the votes stored
     assert await winner_rows(h) == [("alice", 100)]
 
 

@@ -62,9 +62,8 @@ async def test_the_scheduler_announces_a_round_once_across_a_restart(tmp_path: P
         bot = await start_bot(fake, path)
         try:
             await bot.command("UMOD", "/cocreate setup")
-            await bot.command(
-                "UMOD", '/campaign create Flash mode:pick voting:1s brief:"<!channel> hi"'
-            )
+            await bot.command("UMOD", '/campaign create Flash pick voting:1s brief:"<!channel> hi"')
+            assert "open for voting" in fake.ephemerals("UMOD")[-1]
             await bot.app.scheduler.start()
             await until(lambda: bool(posts(fake, "*Flash*", "is open")))
             await until(lambda: bool(posts(fake, "*Flash*", "is closed")))
