@@ -592,13 +592,13 @@ class CampaignService:
         return None
 
     async def _entries(self, campaign: Campaign, round_: Round) -> list[tuple[Idea, Tally]]:
-        ideas = await self.storage.ideas.in_round(campaign.community_id, round_.id)
-        entries = []
-        for idea in ideas:
-            if idea.status in GONE_STATUSES or idea.status == IdeaStatus.DECLINED:
-                continue
-            entries.append((idea, await self.storage.votes.tally(idea.id)))
-        return entries
+        ideas = [
+            idea
+            for idea in await self.storage.ideas.in_round(campaign.community_id, round_.id)
+            if idea.status not in GONE_STATUSES and idea.status != IdeaStatus.DECLINED
+        ]
+        tallies = await self.storage.votes.tallies([idea.id for idea in ideas])
+        return [(idea, tallies[idea.id]) for idea in ideas]
 
     # -- transitions ------------------------------------------------------------------------
     async def _announce(
