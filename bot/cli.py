@@ -81,9 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export = verbs.add_parser(
         "export",
-        help="write ideas, votes, responses, ledger and balances as CSV or JSON files",
+        help="write ideas, votes, responses, ledger, balances and results as CSV or JSON files",
         description=(
-            "Write one file per table (ideas, votes, responses, ledger, balances) into DIR. "
+            "Write one file per table (ideas, votes, responses, ledger, balances, results: a row "
+            "per place of each closed round) into DIR. "
             "Anonymous prompts' responses carry no member."
         ),
     )

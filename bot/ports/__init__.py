@@ -105,5 +105,6 @@ class Storage(Protocol):
     async def export_tables(
         self, community_id: str | None
     ) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
-        """Ideas, votes, responses, ledger and balances: (columns, rows) per table."""
+        """Ideas, votes, responses, ledger, balances and round results: (columns, rows) per
+        table."""
         ...

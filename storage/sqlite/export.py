@@ -15,7 +15,7 @@ from typing import Any
 
 from storage.sqlite.db import Database
 
-TABLES = ("ideas", "votes", "responses", "ledger", "balances")
+TABLES = ("ideas", "votes", "responses", "ledger", "balances", "results")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -52,6 +52,12 @@ _QUERIES: dict[str, str] = {
         "SELECT b.community_id, b.member_id, m.display_name, b.balance FROM balances b"
         " LEFT JOIN members m ON m.community_id = b.community_id AND m.member_id = b.member_id"
         " {where} ORDER BY b.community_id, b.balance DESC, b.member_id"
+    ),
+    # one row per closed round; ``_rows`` spreads its stored ranking into a row per place
+    "results": (
+        "SELECT r.community_id, c.name AS campaign, r.number AS round, r.closed_at, r.results"
+        " FROM rounds r JOIN campaigns c ON c.id = r.campaign_id {where}"
+        " ORDER BY r.community_id, c.name, r.number"
     ),
 }
 #: CSV headers; DictWriter refuses a row with any other key, so a query change cannot drift
@@ -96,9 +102,27 @@ COLUMNS: dict[str, list[str]] = {
         "created_at",
     ],
     "balances": ["community_id", "member_id", "display_name", "balance"],
+    "results": [
+        "community_id",
+        "campaign",
+        "round",
+        "closed_at",
+        "place",
+        "idea_id",
+        "title",
+        "author_name",
+        "votes",
+    ],
 }
-_ALIAS = {"ideas": "i", "votes": "v", "responses": "r", "ledger": "l", "balances": "b"}
-_NEEDS = {"responses": ("prompts", "prompt_responses")}
+_ALIAS = {
+    "ideas": "i",
+    "votes": "v",
+    "responses": "r",
+    "ledger": "l",
+    "balances": "b",
+    "results": "r",
+}
+_NEEDS = {"responses": ("prompts", "prompt_responses"), "results": ("rounds",)}
 
 
 async def _existing_tables(db: Database) -> set[str]:
@@ -120,8 +144,25 @@ async def export_tables(db: Database, community_id: str | None) -> dict[str, lis
         where = f"WHERE {_ALIAS[name]}.community_id = ?" if community_id else ""
         params = (community_id,) if community_id else ()
         rows = await db.fetchall(_QUERIES[name].format(where=where), params)
-        result[name] = [_plain(name, dict(row)) for row in rows]
+        result[name] = [plain for row in rows for plain in _rows(name, dict(row))]
     return result
+
+
+def _rows(table: str, row: dict[str, Any]) -> list[dict[str, Any]]:
+    if table != "results":
+        return [_plain(table, row)]
+    ranking = json.loads(row.pop("results") or "[]")
+    return [
+        row
+        | {
+            "place": int(place),
+            "idea_id": int(idea),
+            "title": title,
+            "author_name": author,
+            "votes": votes,
+        }
+        for place, idea, title, author, votes in ranking
+    ]
 
 
 def _plain(table: str, row: dict[str, Any]) -> dict[str, Any]:

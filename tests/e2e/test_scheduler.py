@@ -100,6 +100,12 @@ async def test_full_contest_cycle_runs_every_step_once_in_order(harness: Harness
     late = await h.react(h.member("v9"), mocha)
     assert not late.ok and "has ended" in late.text
     assert all(r["delivered_at"] is not None for r in await outbox_rows(h))
+    columns, exported = (await h.storage.export_tables(h.community))["results"]
+    assert "place" in columns
+    assert [(r["campaign"], r["round"], r["place"], r["title"]) for r in exported] == [
+        ("Cup", 1, 1, "Oat latte"),
+        ("Cup", 1, 2, "Mocha"),
+    ]
 
 
 async def reopen(path: Path, platform: MemoryPlatform, now: datetime) -> Harness:
