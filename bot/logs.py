@@ -160,3 +160,6 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(number)
     logging.captureWarnings(True)
+    # APScheduler reports every alarm it rings at INFO (twice a minute with the safety sweep);
+    # the scheduler logs the steps it actually runs, so only its warnings are worth keeping
+    logging.getLogger("apscheduler").setLevel(max(number, logging.WARNING))

@@ -744,11 +744,14 @@ class CampaignService:
             )
         else:
             text = f"🏁 **{campaign.name}** is closed. Winners: {names}."
+        if not results:
+            text = f"🏁 **{campaign.name}** is closed. No ideas were submitted this time."
         if campaign.schedule:
             nxt = await self._next_round(ctx, campaign, round_)
             text += f"\nThe next round opens {describe(nxt.opens_at, ctx.settings.timezone)}."
-        await self._announce(ctx, campaign, f"round:{round_.id}:results", text, table)
-        return Reply(text, table=table, ephemeral=False)
+        shown = table if results else None
+        await self._announce(ctx, campaign, f"round:{round_.id}:results", text, shown)
+        return Reply(text, table=shown, ephemeral=False)
 
     async def _next_round(self, ctx: Context, campaign: Campaign, round_: Round) -> Round:
         recurrence = parse_recurrence(campaign.schedule)

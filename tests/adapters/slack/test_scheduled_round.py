@@ -72,7 +72,7 @@ async def test_the_scheduler_announces_a_round_once_across_a_restart(tmp_path: P
             closed = posts(fake, "*Flash*", "is closed")
             assert len(opened) == 1 and len(closed) == 1
             assert "&lt;!channel&gt; hi" in opened[0].text
-            assert "Winners: no winner" in closed[0].text  # nobody voted
+            assert "No ideas were submitted" in closed[0].text
             keys = []
             for message in (opened[0], closed[0]):
                 assert message.metadata is not None
