@@ -40,8 +40,10 @@ class PlatformRouter:
         platform = self.for_community(community_id)
         return await platform.send(community_id, channel_id, message, key)
 
-    async def notify(self, community_id: str, member_id: str, message: Message) -> None:
-        await self.for_community(community_id).notify(community_id, member_id, message)
+    async def notify(
+        self, community_id: str, member_id: str, message: Message, key: str | None = None
+    ) -> None:
+        await self.for_community(community_id).notify(community_id, member_id, message, key)
 
     async def fetch_reactions(
         self, community_id: str, channel_id: str, message_id: str

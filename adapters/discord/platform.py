@@ -115,10 +115,14 @@ class DiscordPlatform:
         sent = await delivered("channel post", lambda: channel.send(**kwargs))
         return str(sent.id)
 
-    async def notify(self, community_id: str, member_id: str, message: Message) -> None:
+    async def notify(
+        self, community_id: str, member_id: str, message: Message, key: str | None = None
+    ) -> None:
         user = discord.Object(snowflake(member_id, "member"))
         dm = await delivered("DM channel", lambda: self.client.create_dm(user))
         kwargs = render.message(message).kwargs()
+        if key is not None:
+            kwargs["nonce"] = ids.send_nonce(str(dm.id), key)
         await delivered("DM", lambda: dm.send(**kwargs))
 
     # -- recount -------------------------------------------------------------------------

@@ -77,10 +77,16 @@ class MemoryPlatform:
             self.sent_keys[(channel_id, key)] = message_id
         return message_id
 
-    async def notify(self, community_id: str, member_id: str, message: Message) -> None:
+    async def notify(
+        self, community_id: str, member_id: str, message: Message, key: str | None = None
+    ) -> None:
         if member_id in self.closed_dms:
             raise DeliveryError(f"{member_id} does not accept direct messages")
+        if key is not None and (f"dm:{member_id}", key) in self.sent_keys:
+            return  # a repeat of a keyed DM is dropped, as for channel posts
         self.dms.append((community_id, member_id, message))
+        if key is not None:
+            self.sent_keys[(f"dm:{member_id}", key)] = str(len(self.dms))
 
     def member_reacted(self, message_id: str, actor: Actor, emoji: str, added: bool) -> None:
         """Keep the platform's own view of reactions, as a real platform does."""

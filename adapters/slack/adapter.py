@@ -51,6 +51,7 @@ SCOPES = (
     "commands",
     "files:write",
     "groups:history",
+    "im:history",
     "im:write",
     "reactions:read",
     "reactions:write",

@@ -207,9 +207,15 @@ class SlackPlatform:
         self._dm_channels[(team, member_id)] = channel
         return client, channel
 
-    async def notify(self, community_id: str, member_id: str, message: Message) -> None:
+    async def notify(
+        self, community_id: str, member_id: str, message: Message, key: str | None = None
+    ) -> None:
         client, channel = await self.dm_channel(community_id, member_id)
-        await self.post(client, channel, message)
+        if key is None or not blocks.message_blocks(message):
+            await self.post(client, channel, message)
+            return
+        if await self._already_posted(client, channel, key) is None:
+            await self.post(client, channel, message, metadata=outbox_metadata(key))
 
     async def fetch_reactions(
         self, community_id: str, channel_id: str, message_id: str

@@ -59,8 +59,10 @@ class Platform(Protocol):
         it can (Discord's enforced nonce; Slack's message metadata, checked before resending)."""
         ...
 
-    async def notify(self, community_id: str, member_id: str, message: Message) -> None:
-        """Tell one member something privately (a DM)."""
+    async def notify(
+        self, community_id: str, member_id: str, message: Message, key: str | None = None
+    ) -> None:
+        """Tell one member something privately (a DM). A ``key`` works as for ``send``."""
         ...
 
     async def fetch_reactions(

@@ -120,7 +120,8 @@ class Outbox:
                     item.community_id, item.address, message, key
                 )
             else:
-                await self.platform.notify(item.community_id, item.address, message)
+                key = f"{item.community_id}/{item.key}"
+                await self.platform.notify(item.community_id, item.address, message, key)
                 message_id = None
         except RateLimited as exc:
             await self._retry(item, timedelta(seconds=max(exc.retry_after, 1.0)), str(exc))

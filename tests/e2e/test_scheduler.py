@@ -515,3 +515,38 @@ async def test_times_of_a_paused_campaign_change_only_after_resuming(harness: Ha
     refused = await h.cmd(h.moderator(), "campaign edit", name="Cup", voting="1d")
     assert not refused.ok and "resume it first" in refused.text
     assert "brief" in await ok(h, "campaign edit", name="Cup", brief="Still editable")
+
+
+async def test_a_winner_notice_resent_after_a_crash_is_not_repeated(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    h = await Harness.create(path)
+    try:
+        idea = await open_contest(h)
+        await at(h, timedelta(days=2))
+        assert (await h.react(h.member("v1"), idea)).ok
+        h.platform.closed_dms.add("alice")  # the first attempt at the winner's DM is refused...
+        await at(h, timedelta(days=2))
+        h.platform.closed_dms.clear()
+        dm = next(r for r in await outbox_rows(h) if r["target"] == "member")
+        assert dm["failed"] and dm["delivered_at"] is not None  # ...and closed DMs are final
+        # another winner notice, sent by a process that dies before recording it
+        async with h.storage.transaction():
+            assert await h.storage.outbox.add(
+                h.community, "round:1:winner:extra", "member", "alice", dm["payload"], h.clock.now()
+            )
+        item = next(i for i in await h.storage.outbox.due(h.clock.now()) if i.target == "member")
+        async with h.storage.transaction():
+            assert await h.storage.outbox.started(item.id, h.clock.now(), h.clock.now() + LEASE)
+        await h.platform.notify(
+            h.community, "alice", decode(item.payload), f"{item.community_id}/{item.key}"
+        )
+        now = h.clock.now()
+    finally:
+        await h.close()
+    h2 = await reopen(path, h.platform, now + LEASE)
+    try:
+        await h2.app.scheduler.start()
+        assert [member for _, member, _ in h2.platform.dms] == ["alice"]  # once, not twice
+        assert all(r["delivered_at"] is not None for r in await outbox_rows(h2))
+    finally:
+        await h2.close()

@@ -50,3 +50,14 @@ async def test_another_key_another_channel_or_no_key_post_again(bot: Bot) -> Non
     ]
     assert len(set(sent)) == 5
     assert len(posted_in(bot, general)) == 4 and len(posted_in(bot, news.id)) == 1
+
+
+async def test_a_keyed_dm_resent_after_a_crash_reaches_the_member_once(bot: Bot) -> None:
+    winner = bot.fake.member("Winner")
+    platform = bot.adapter.platform
+    message = Message("🏆 Your idea placed 1!")
+    await platform.notify(bot.community, winner.id, message, key="round:3:winner:9")
+    await platform.notify(bot.community, winner.id, message, key="round:3:winner:9")
+    assert len(bot.fake.dms_to(winner)) == 1
+    await platform.notify(bot.community, winner.id, message)  # unkeyed: a new message
+    assert len(bot.fake.dms_to(winner)) == 2

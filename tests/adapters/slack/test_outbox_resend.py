@@ -77,3 +77,15 @@ async def test_a_channel_not_joined_yet_is_joined_and_posted_once(world: SlackWo
     again = await platform.send(COMMUNITY, "CNEW", ANNOUNCEMENT, key="k")
     assert first == again
     assert len(world.fake.in_channel("CNEW")) == 1
+
+
+async def test_a_keyed_dm_resent_after_a_crash_reaches_the_member_once(world: SlackWorld) -> None:
+    platform = world.adapter.platform
+    notice = Message("🏆 Your idea placed 1!")
+    await platform.notify(COMMUNITY, "UWIN", notice, key="round:3:winner:9")
+    await platform.notify(COMMUNITY, "UWIN", notice, key="round:3:winner:9")
+    assert [m.metadata for m in world.fake.in_channel("DUWIN")] == [
+        outbox_metadata("round:3:winner:9")
+    ]
+    await platform.notify(COMMUNITY, "UWIN", notice)  # unkeyed: posted without a look
+    assert len(world.fake.in_channel("DUWIN")) == 2
