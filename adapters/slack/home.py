@@ -1,4 +1,5 @@
-"""The App Home tab: a member's points and rank, the open prompts, their ideas and statuses.
+"""The App Home tab: a member's points and rank, the running campaigns with the time left, the
+open prompts, their ideas and statuses.
 
 Read straight from storage (read-only, one short transaction) when the member opens the tab:
 it is a view of data, not an action, so it needs no event id and changes nothing.
@@ -22,9 +23,11 @@ from bot.ports import Storage
 from bot.ports.ideas import IdeaFilter
 from bot.ports.prompts import Prompt
 from bot.replies import PromptView
+from bot.services.campaigns import next_step_text
 from bot.timeparse import describe
 
 PROMPTS_SHOWN = 10
+CAMPAIGNS_SHOWN = 10
 IDEAS_SHOWN = 15
 
 
@@ -51,6 +54,14 @@ async def home_view(
         prompts = [
             p for p in await storage.prompts.recent(community_id, 25) if not p.is_closed(now)
         ]
+        campaigns = []
+        for campaign in (await storage.campaigns.in_community(community_id))[:CAMPAIGNS_SHOWN]:
+            current = (
+                await storage.campaigns.round(campaign.current_round)
+                if campaign.current_round is not None
+                else None
+            )
+            campaigns.append((campaign, next_step_text(campaign, current, now)))
         ideas = await storage.ideas.search(
             community_id,
             IdeaFilter(author_id=member_id, include_gone=True),
@@ -64,8 +75,18 @@ async def home_view(
         *sections(f"You have **{balance:,}** point{'s' * (balance != 1)}{where}."),
         context("Earn points by submitting ideas, voting and answering prompts · `/rewards`"),
         {"type": "divider"},
-        {"type": "header", "text": plain("Open prompts", 150)},
+        {"type": "header", "text": plain("Campaigns", 150)},
     ]
+    if not campaigns:
+        blocks.append(context("No campaign is running right now."))
+    else:
+        lines = [
+            f"*{mrkdwn(c.name)}* · {c.mode.value} · {c.phase.value}"
+            + (f" · {mrkdwn(nxt)}" if nxt else "")
+            for c, nxt in campaigns
+        ]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
+    blocks.extend([{"type": "divider"}, {"type": "header", "text": plain("Open prompts", 150)}])
     if not prompts:
         blocks.append(context("No open prompts right now."))
     for prompt in prompts[:PROMPTS_SHOWN]:

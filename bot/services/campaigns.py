@@ -96,6 +96,27 @@ def next_due(campaign: Campaign, round_: Round) -> datetime | None:
     return min(found) if found else None
 
 
+def next_step_text(campaign: Campaign, round_: Round | None, now: datetime) -> str:
+    """The next step and the time left to it, for `/campaign list`."""
+    phase = campaign.phase
+    if round_ is None or phase in (Phase.CLOSED, Phase.CANCELLED):
+        return ""
+    if phase == Phase.PAUSED:
+        return "paused"
+    contest = campaign.mode == CampaignMode.CONTEST
+    when: datetime | None
+    if phase == Phase.SCHEDULED:
+        what, when = "opens", round_.opens_at
+    elif phase == Phase.SUBMISSIONS and contest:
+        what, when = "voting opens", round_.voting_at
+    else:
+        what = "closes" if campaign.always_open else "voting closes"
+        when = round_.closes_at
+    if when is None:
+        return "always open" if campaign.always_open else f"{what} when a moderator decides"
+    return f"{what} in {left(when - now)}" if when > now else f"{what} now"
+
+
 def left(delta: timedelta) -> str:
     """A short "time left": 2d 4h, 3h 20m, 12m, under a minute."""
     seconds = int(delta.total_seconds())
@@ -471,29 +492,9 @@ class CampaignService:
             round_ = (
                 await self.storage.campaigns.round(c.current_round) if c.current_round else None
             )
-            rows.append((c.name, c.mode.value, c.phase.value, self._next_text(ctx, c, round_)))
+            rows.append((c.name, c.mode.value, c.phase.value, next_step_text(c, round_, ctx.now)))
         table = Table("Campaigns", ("name", "mode", "phase", "next"), tuple(rows))
         return Reply(f"{len(campaigns)} campaign(s)", table=table)
-
-    def _next_text(self, ctx: Context, campaign: Campaign, round_: Round | None) -> str:
-        """The next step and the time left to it, for `/campaign list`."""
-        phase = campaign.phase
-        if round_ is None or phase in (Phase.CLOSED, Phase.CANCELLED):
-            return ""
-        if phase == Phase.PAUSED:
-            return "paused"
-        contest = campaign.mode == CampaignMode.CONTEST
-        when: datetime | None
-        if phase == Phase.SCHEDULED:
-            what, when = "opens", round_.opens_at
-        elif phase == Phase.SUBMISSIONS and contest:
-            what, when = "voting opens", round_.voting_at
-        else:
-            what = "closes" if campaign.always_open else "voting closes"
-            when = round_.closes_at
-        if when is None:
-            return "always open" if campaign.always_open else f"{what} when a moderator decides"
-        return f"{what} in {left(when - ctx.now)}" if when > ctx.now else f"{what} now"
 
     def _timeline(self, ctx: Context, campaign: Campaign, round_: Round) -> str:
         tz = ctx.settings.timezone

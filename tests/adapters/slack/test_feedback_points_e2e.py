@@ -86,7 +86,8 @@ async def test_feedback_points_rewards_and_app_home(world: SlackWorld) -> None:
     async with world.storage.transaction():
         assert await world.storage.ledger.balance(COMMUNITY, "UANA") == 25
 
-    # App Home: points, open prompts with their controls, own ideas
+    # App Home: points, running campaigns, open prompts with their controls, own ideas
+    await world.command("UMOD", "/campaign create Tasting pick voting:3d")
     await world.command("UANA", '/idea submit "Oat latte"')
     await world.event(
         {"type": "app_home_opened", "user": "UANA", "channel": "DUANA", "tab": "home"}
@@ -95,6 +96,8 @@ async def test_feedback_points_rewards_and_app_home(world: SlackWorld) -> None:
     assert published["user_id"] == "UANA"
     home = json.dumps(published["view"])
     assert "35" in home and "#1 all-time" in home  # 25 + 10 for the idea
+    campaigns = json.dumps(published["view"]["blocks"], ensure_ascii=False)
+    assert "*Tasting* · pick · voting · voting closes in 2d 23h" in campaigns
     assert "cocreate_answer:1:" in home and "Oat latte" in home and "new" in home
     assert len(published["view"]["blocks"]) <= 100
     # a button pressed in App Home answers too, and the home tab is refreshed
