@@ -11,21 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console.adapter import COMMUNITY, ConsolePlatform, ConsoleSession, Outcome
-from bot.app import App, build_app
+from adapters.console.adapter import COMMUNITY
 from bot.clock import FakeClock
 from bot.models import IdeaStatus, Phase
-from storage.sqlite.store import SqliteStorage, open_storage
+from tests.adapters.test_console import Console as BaseConsole
+from tests.adapters.test_console import _console as start_console
 
 
-class Console:
-    def __init__(self, app: App, storage: SqliteStorage, session: ConsoleSession) -> None:
-        self.app = app
-        self.storage = storage
-        self.session = session
-
-    async def __call__(self, line: str) -> Outcome:
-        return await self.session.handle_line(line)
+class Console(BaseConsole):
+    """The console test driver, with what the campaign tests read back."""
 
     async def ok(self, line: str) -> str:
         outcome = await self(line)
@@ -61,16 +55,12 @@ class Console:
 
 @pytest.fixture
 async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    storage = await open_storage(str(tmp_path / "campaigns.sqlite3"))
-    platform = ConsolePlatform()
-    app = build_app(storage, platform, FakeClock(), card_interval=0.01)  # Mon 2026-01-05 09:00
-    session = ConsoleSession.for_app(app, platform, session_id="cc")
-    await session.start(app.engine.handle)
+    base = await start_console(tmp_path / "campaigns.sqlite3", FakeClock(), "cc")  # Mon 09:00
     try:
-        yield Console(app, storage, session)
+        yield Console(base.app, base.storage, base.session)
     finally:
-        await app.close()
-        await storage.close()
+        await base.app.close()
+        await base.storage.close()
 
 
 # -- contest ---------------------------------------------------------------------------------

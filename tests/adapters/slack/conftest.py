@@ -203,10 +203,9 @@ class SlackWorld:
         )
 
 
-async def make_world(tmp_path: Path, **config: Any) -> SlackWorld:
-    fake = FakeSlack()
-    await fake.start()
-    storage = await open_storage(str(tmp_path / "cocreate.sqlite3"))
+async def start_bot(fake: FakeSlack, path: Path, **config: Any) -> SlackWorld:
+    """The bot as `cocreate run` builds it, on this fake Slack and this database file."""
+    storage = await open_storage(str(path))
     router = PlatformRouter()
     app = build_app(storage, router, card_interval=0.01)
 
@@ -229,11 +228,22 @@ async def make_world(tmp_path: Path, **config: Any) -> SlackWorld:
     return SlackWorld(fake, storage, app, http, adapter)
 
 
-async def close_world(world: SlackWorld) -> None:
+async def stop_bot(world: SlackWorld) -> None:
+    """Everything but the fake Slack, which may outlive the bot (a restart)."""
     await world.adapter.stop()
     await world.app.close()
     await world.http.stop()
     await world.storage.close()
+
+
+async def make_world(tmp_path: Path, **config: Any) -> SlackWorld:
+    fake = FakeSlack()
+    await fake.start()
+    return await start_bot(fake, tmp_path / "cocreate.sqlite3", **config)
+
+
+async def close_world(world: SlackWorld) -> None:
+    await stop_bot(world)
     await world.fake.stop()
 
 

@@ -7,46 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from adapters.slack.adapter import SlackAdapter, SlackConfig
 from adapters.slack.platform import OUTBOX_EVENT
-from bot.app import build_app
-from bot.http import HealthReport, HttpServer
-from bot.platforms import PlatformRouter
-from storage.sqlite.slack_installations import SqliteSlackInstallations
-from storage.sqlite.store import open_storage
-from tests.adapters.slack.conftest import CHANNEL, SECRET, SlackWorld, until
-from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack, Posted
-
-
-async def start_bot(fake: FakeSlack, path: Path) -> SlackWorld:
-    """The bot as conftest's ``make_world`` builds it, but on a given fake Slack and file."""
-    storage = await open_storage(str(path))
-    router = PlatformRouter()
-    app = build_app(storage, router, card_interval=0.01)
-
-    async def health() -> HealthReport:
-        return HealthReport({"storage": await storage.ping()})
-
-    http = HttpServer("127.0.0.1", 0, health, app.services.metrics)
-    adapter = SlackAdapter(
-        SlackConfig(bot_token=BOT_TOKEN, signing_secret=SECRET, api_base_url=fake.api_url),
-        app.services.registry,
-        http,
-        storage,
-        SqliteSlackInstallations(storage.db),
-    )
-    router.register("slack", adapter.platform)
-    await http.start()
-    await adapter.start(app.engine.handle)
-    return SlackWorld(fake, storage, app, http, adapter)
-
-
-async def stop_bot(world: SlackWorld) -> None:
-    """Everything but the fake Slack, which outlives the bot."""
-    await world.adapter.stop()
-    await world.app.close()
-    await world.http.stop()
-    await world.storage.close()
+from tests.adapters.slack.conftest import CHANNEL, start_bot, stop_bot, until
+from tests.adapters.slack.fake_slack import FakeSlack, Posted
 
 
 def posts(fake: FakeSlack, *parts: str) -> list[Posted]:
