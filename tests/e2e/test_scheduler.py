@@ -58,6 +58,14 @@ async def open_contest(h: Harness) -> int:
     return await h.submit(h.member("alice"), "Oat latte")
 
 
+async def voting_with_one_vote(h: Harness) -> int:
+    """The contest in its voting phase, v1 voting for Alice's idea; returns that idea's id."""
+    idea = await open_contest(h)
+    await at(h, timedelta(days=2))
+    assert (await h.react(h.member("v1"), idea)).ok
+    return idea
+
+
 async def test_full_contest_cycle_runs_every_step_once_in_order(harness: Harness) -> None:
     h = harness
     await setup(h)
@@ -184,9 +192,7 @@ async def test_steps_missed_while_down_run_at_start_in_order(tmp_path: Path) -> 
 
 async def test_a_double_fire_changes_things_once(harness: Harness) -> None:
     h = harness
-    idea = await open_contest(h)
-    await at(h, timedelta(days=2))
-    assert (await h.react(h.member("v1"), idea)).ok
+    await voting_with_one_vote(h)
     h.clock.advance(timedelta(days=2))
     # the alarm and the periodic sweep fire at once, and the service is asked directly too
     campaign = await h.storage.campaigns.by_name(h.community, "Cup")
@@ -213,9 +219,7 @@ async def test_two_processes_sharing_one_database_run_each_step_once(tmp_path: P
     path = tmp_path / "shared.sqlite3"
     a = await Harness.create(path)
     try:
-        idea = await open_contest(a)
-        await at(a, timedelta(days=2))
-        assert (await a.react(a.member("v1"), idea)).ok
+        await voting_with_one_vote(a)
         later = a.clock.now() + timedelta(days=2)
         a.clock.set(later)
         b = await reopen(path, a.platform, later)  # a second process, same platform account
@@ -494,9 +498,7 @@ async def test_a_platform_outage_during_the_recount_does_not_hold_the_round_open
     harness: Harness,
 ) -> None:
     h = harness
-    idea = await open_contest(h)
-    await at(h, timedelta(days=2))
-    assert (await h.react(h.member("v1"), idea)).ok
+    await voting_with_one_vote(h)
 
     async def down(*args: Any) -> list[Any]:
         raise ConnectionResetError("platform unreachable")
@@ -521,9 +523,7 @@ async def test_a_winner_notice_resent_after_a_crash_is_not_repeated(tmp_path: Pa
     path = tmp_path / "bot.sqlite3"
     h = await Harness.create(path)
     try:
-        idea = await open_contest(h)
-        await at(h, timedelta(days=2))
-        assert (await h.react(h.member("v1"), idea)).ok
+        await voting_with_one_vote(h)
         h.platform.closed_dms.add("alice")  # the first attempt at the winner's DM is refused...
         await at(h, timedelta(days=2))
         h.platform.closed_dms.clear()
