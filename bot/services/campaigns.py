@@ -607,10 +607,7 @@ class CampaignService:
     ) -> None:
         channel = ctx.settings.announcements_channel or campaign.channel_id or ctx.channel_id
         await self.outbox.channel(ctx.community_id, key, channel, Message(text=text, table=table))
-        ctx.later(self._deliver)
-
-    async def _deliver(self) -> None:
-        await self.outbox.deliver()
+        ctx.later(self.outbox.flush)
 
     def _changed(self, ctx: Context) -> None:
         for hook in self.on_change:

@@ -266,8 +266,10 @@ class VotingService:
                 f"reached {threshold} supporters!"
             )
             channel = ctx.settings.announcements_channel or idea.channel_id or ctx.channel_id
-            message = Message(text=text)
-            ctx.later(functools.partial(self._announce, ctx.community_id, channel, message))
+            outbox = ctx.services.outbox
+            key = f"milestone:{idea.id}:{threshold}"
+            await outbox.channel(ctx.community_id, key, channel, Message(text=text))
+            ctx.later(outbox.flush)
         review_at = ctx.settings.review_threshold
         if review_at is not None and support >= review_at and idea.status == IdeaStatus.NEW:
             moved = await self.storage.ideas.set_status(
@@ -287,10 +289,6 @@ class VotingService:
                     text=f"Your idea #{idea.id} {idea.title!r} reached {review_at} supporters "
                     "and is now under review by the team."
                 )
-                ctx.later(lambda: self._dm(ctx.community_id, idea.author_id, message))
-
-    async def _announce(self, community_id: str, channel: str, message: Message) -> None:
-        await self.delivery.post(community_id, channel, message)
-
-    async def _dm(self, community_id: str, member: str, message: Message) -> None:
-        await self.delivery.notify(community_id, [member], message)
+                outbox = ctx.services.outbox
+                await outbox.member(ctx.community_id, f"review:{idea.id}", idea.author_id, message)
+                ctx.later(outbox.flush)
