@@ -18,6 +18,7 @@ from bot.services.outbox import Outbox
 from bot.services.points import PointsService
 from bot.services.prompts import PromptService
 from bot.services.rewards import RewardService
+from bot.services.round_steps import RoundSteps
 from bot.services.voting import VotingService
 
 
@@ -85,10 +86,10 @@ def build_app(
         points=points,
         ideas=ideas,
         voting=VotingService(storage, points, ideas, delivery, metrics),
-        campaigns=CampaignService(storage, points, ideas, delivery, outbox),
+        campaigns=CampaignService(storage, RoundSteps(storage, points, ideas, outbox)),
         prompts=PromptService(storage, points, delivery),
         rewards=RewardService(storage, points, delivery),
     )
     scheduler = RoundScheduler(services)
-    services.campaigns.on_change.append(scheduler.arm)
+    services.campaigns.steps.on_change.append(scheduler.arm)
     return App(services=services, engine=Engine(services), scheduler=scheduler)

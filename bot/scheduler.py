@@ -24,7 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.services.campaigns import next_due
+from bot.services.round_times import next_due
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -88,7 +88,7 @@ class RoundScheduler:
                 progressed = False
                 for campaign, round_ in due:
                     try:
-                        step = await services.campaigns.run_due(services, campaign, round_)
+                        step = await services.campaigns.steps.run_due(services, campaign, round_)
                     except Exception:
                         services.metrics.inc("cocreate_errors_total", kind="schedule")
                         log.exception(

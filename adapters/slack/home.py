@@ -23,7 +23,7 @@ from bot.ports import Storage
 from bot.ports.ideas import IdeaFilter
 from bot.ports.prompts import Prompt
 from bot.replies import PromptView
-from bot.services.campaigns import next_step_text
+from bot.services.round_times import next_step_text
 from bot.timeparse import describe
 
 PROMPTS_SHOWN = 10

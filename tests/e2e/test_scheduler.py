@@ -203,8 +203,8 @@ async def test_a_double_fire_changes_things_once(harness: Harness) -> None:
     results = await asyncio.gather(
         h.app.scheduler.sweep(),
         h.app.scheduler.sweep(),
-        services.campaigns.run_due(services, campaign, round_),
-        services.campaigns.run_due(services, campaign, round_),
+        services.campaigns.steps.run_due(services, campaign, round_),
+        services.campaigns.steps.run_due(services, campaign, round_),
     )
     steps = [r for r in results[2:] if r is not None]
     assert sum(r for r in results[:2] if isinstance(r, int)) + len(steps) == 1
@@ -367,7 +367,7 @@ async def test_a_crash_between_the_step_and_its_delivery_loses_nothing(tmp_path:
         assert round_ is not None
         h.platform.missing_channels.add(ANN)  # stands for the process dying before delivery
         services = h.app.services
-        assert await services.campaigns.run_due(services, campaign, round_) == "open"
+        assert await services.campaigns.steps.run_due(services, campaign, round_) == "open"
         now = h.clock.now()
     finally:
         await h.close()
