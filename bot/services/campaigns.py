@@ -320,8 +320,6 @@ class CampaignService:
                 return r, json.loads(r.results)
         return None
 
-    # -- transitions ------------------------------------------------------------------------
-
     # -- moderator commands -----------------------------------------------------------------
     async def open_voting(self, ctx: Context, name: str) -> Reply:
         campaign = await self.get(ctx, name)
@@ -419,7 +417,6 @@ class CampaignService:
         round_ = await self.steps.current(campaign)
         if not await self.steps.move(ctx, campaign, round_, campaign.phase, Phase.CANCELLED):
             raise UserError(f"Campaign {campaign.name!r} changed meanwhile; please try again.")
-        await self.storage.campaigns.set_round_phase(round_.id, Phase.CANCELLED, ctx.now)
         await self.steps.announce(
             ctx,
             campaign,
@@ -428,5 +425,3 @@ class CampaignService:
         )
         self.steps.changed(ctx)
         return Reply(f"Campaign {campaign.name!r} is cancelled.")
-
-    # -- the scheduler's entry point -------------------------------------------------------
