@@ -22,7 +22,7 @@ from bot.context import Context
 from bot.errors import NotFound, UserError
 from bot.models import Campaign, CampaignMode, Phase, Round
 from bot.ports import Storage
-from bot.recurrence import add_local, parse_recurrence
+from bot.recurrence import parse_recurrence
 from bot.replies import Reply, Table
 from bot.services.round_steps import RoundSteps, rank
 from bot.services.round_times import (
@@ -33,6 +33,7 @@ from bot.services.round_times import (
     plan_round,
     read_window,
     reminder_time,
+    retime,
     timeline,
 )
 from bot.timeparse import describe, parse_when
@@ -188,50 +189,16 @@ class CampaignService:
             vote or (Window("", campaign.vote_seconds, None) if campaign.vote_seconds else None),
             recurrence,
         )
-        voting_at, closes_at = round_.voting_at, round_.closes_at
-        phase = campaign.paused_phase if campaign.phase == Phase.PAUSED else campaign.phase
-        if submit is not None:
-            if phase not in (Phase.SCHEDULED, Phase.SUBMISSIONS):
-                raise UserError("Submissions have already closed in this round.")
-            voting_at = submit.after(round_.opens_at, tz)
-            if voting_at <= ctx.now:
-                raise UserError(
-                    "That time has already passed; use `/campaign vote` to open voting now."
+        if submit is not None or vote is not None:
+            voting_at, closes_at, moved = retime(campaign, round_, submit, vote, tz, ctx.now)
+            changes.extend(moved)
+            if voting_at != round_.voting_at or closes_at != round_.closes_at:
+                remind_at = reminder_time(
+                    voting_at or round_.opens_at, closes_at, ctx.settings.reminder_hours
                 )
-            changes.append(f"voting opens {describe(voting_at, tz)}")
-            if vote is None and campaign.vote_seconds is not None:
-                closes_at = add_local(voting_at, timedelta(seconds=campaign.vote_seconds), tz)
-        if vote is not None:
-            start = voting_at or round_.opens_at
-            if campaign.mode == CampaignMode.CONTEST and voting_at is None and vote.end is None:
-                closes_at = None  # set when a moderator opens voting
-            else:
-                closes_at = vote.after(start, tz)
-                if closes_at <= ctx.now:
-                    raise UserError(
-                        "That time has already passed; use `/campaign close` to close now."
-                    )
-            if closes_at is not None:
-                changes.append(f"closes {describe(closes_at, tz)}")
-        if voting_at != round_.voting_at or closes_at != round_.closes_at:
-            planned = Round(
-                round_.id,
-                round_.community_id,
-                round_.campaign_id,
-                round_.number,
-                round_.phase,
-                round_.opens_at,
-                voting_at,
-                closes_at,
-                None,
-                round_.reminded,
-                round_.created_at,
-            )
-            check_order(planned, ctx.now)
-            remind_at = reminder_time(
-                voting_at or round_.opens_at, closes_at, ctx.settings.reminder_hours
-            )
-            await self.storage.campaigns.set_round_times(round_.id, voting_at, closes_at, remind_at)
+                await self.storage.campaigns.set_round_times(
+                    round_.id, voting_at, closes_at, remind_at
+                )
         if not changes:
             raise UserError("Nothing to change: give brief, winners, submissions, voting or every.")
         await self.storage.campaigns.update(

@@ -7,7 +7,7 @@ scheduler and the Slack App Home.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.errors import UserError
@@ -237,3 +237,40 @@ def timeline(campaign: Campaign, round_: Round, timezone: str, now: datetime) ->
     if campaign.schedule:
         lines.append(f"Repeats {parse_recurrence(campaign.schedule).describe()} ({tz}).")
     return "\n".join(lines)
+
+
+def retime(
+    campaign: Campaign,
+    round_: Round,
+    submit: Window | None,
+    vote: Window | None,
+    timezone: str,
+    now: datetime,
+) -> tuple[datetime | None, datetime | None, list[str]]:
+    """The round's (voting opens, voting closes) after a moderator changes its windows, with
+    what changed in words. Windows count from the round's start (voting: from when it opens);
+    a time already passed is refused with the command that does it now."""
+    voting_at, closes_at = round_.voting_at, round_.closes_at
+    changes: list[str] = []
+    if submit is not None:
+        if campaign.phase not in (Phase.SCHEDULED, Phase.SUBMISSIONS):
+            raise UserError("Submissions have already closed in this round.")
+        voting_at = submit.after(round_.opens_at, timezone)
+        if voting_at <= now:
+            raise UserError(
+                "That time has already passed; use `/campaign vote` to open voting now."
+            )
+        changes.append(f"voting opens {describe(voting_at, timezone)}")
+        if vote is None and campaign.vote_seconds is not None:
+            closes_at = add_local(voting_at, timedelta(seconds=campaign.vote_seconds), timezone)
+    if vote is not None:
+        if campaign.mode == CampaignMode.CONTEST and voting_at is None and vote.end is None:
+            closes_at = None  # set when a moderator opens voting
+        else:
+            closes_at = vote.after(voting_at or round_.opens_at, timezone)
+            if closes_at <= now:
+                raise UserError("That time has already passed; use `/campaign close` to close now.")
+        if closes_at is not None:
+            changes.append(f"closes {describe(closes_at, timezone)}")
+    check_order(replace(round_, voting_at=voting_at, closes_at=closes_at), now)
+    return voting_at, closes_at, changes
