@@ -28,6 +28,7 @@ from bot.events import (
 from bot.replies import Reply
 from bot.services.batcher import Batcher
 from bot.services.suggest import suggest
+from bot.text_clean import clean_text, one_line
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -112,12 +113,15 @@ class Engine:
                 raise UserError(f"There is no prompt #{event.prompt_id}.")
             case PromptAnswered():
                 prompts = self.services.prompts
+                # member-written text enters here (and in coerce_options): cleaned once
+                values = tuple(clean_text(v) for v in event.values)
+                typed = None if event.text is None else one_line(event.text)
                 return await self.run(
                     event.actor,
                     event.event_id,
                     "prompt_answered",
                     "",
-                    lambda ctx: prompts.answer(ctx, event.prompt_id, event.values),
+                    lambda ctx: prompts.answer(ctx, event.prompt_id, values, typed),
                 )
             case AutocompleteRequested():
                 return await self._suggest(event)

@@ -73,12 +73,17 @@ class ReactionRemoved:
 
 @dataclass(frozen=True, slots=True)
 class PromptAnswered:
-    """A button press, select or form submission answering a feedback prompt."""
+    """A button press, select or form submission answering a feedback prompt.
+
+    ``text`` is the whole answer as typed on one line of command text (the console's
+    ``answer 5 cinnamon rolls please``), when the adapter read one: a free-text answer is saved
+    as typed, and a choice may be one label with spaces, without quotes."""
 
     event_id: str
     actor: Actor
     prompt_id: int
     values: tuple[str, ...]
+    text: str | None = None
 
     @property
     def community_id(self) -> str:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot import text_clean
+
 
 class IdeaStatus(StrEnum):
     PENDING = "pending"  # waiting in the review queue
@@ -202,8 +204,9 @@ class AuditEntry:
 
 
 def title_key(title: str) -> str:
-    """Duplicate-detection key: case-folded with runs of white space collapsed."""
-    return " ".join(title.split()).casefold()
+    """Duplicate-detection key (NFKC, case-folded, invisible characters dropped): see
+    ``bot.text_clean``."""
+    return text_clean.title_key(title)
 
 
 @dataclass(slots=True)

@@ -257,8 +257,8 @@ class ConsoleSession:
                 self.platform.member_reacted(message, actor, emoji, added)
                 kind = ReactionAdded if added else ReactionRemoved
                 return kind(event_id, actor, channel, message, emoji)
-            case parse.Answer(prompt_id=prompt_id, values=values):
-                return PromptAnswered(event_id, actor, prompt_id, values)
+            case parse.Answer(prompt_id=prompt_id, values=values, text=typed):
+                return PromptAnswered(event_id, actor, prompt_id, values, typed)
             case parse.Comment(idea_id=idea_id):
                 channel, message = self._card_of(idea_id)
                 thread = self.platform.threads.get(message)

@@ -40,7 +40,7 @@ Lines you can type (NAME is any member; `mod` and `admin` are moderators):
   as alice /idea submit title:"Oat latte" description:"Creamy and vegan"
   as bob react 👍 3          react on idea #3's card (up, down, 1-5 work too)
   as bob unreact 👍 3        take the reaction back
-  as carol answer 2 4        answer prompt #2; several values space-separated, text in quotes
+  as carol answer 2 4        answer prompt #2 (a choice by its number or label; text as typed)
   as alice comment 3         write a message in idea #3's thread
   member dana admin          make dana a moderator (or: member dana role ROLEID, member dana plain)
   replay                     send the previous event again, with the same id (changes nothing)
@@ -67,6 +67,8 @@ class React:
 class Answer:
     prompt_id: int
     values: tuple[str, ...]
+    #: everything after the prompt number as typed (one quoted value: without its quotes)
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,9 @@ def _action(text: str) -> Action:
         if not topic:
             raise UserError("Write a command after the slash, e.g. `/idea list`.")
         return Command(topic.lower(), rest.strip())
+    verb, _, rest = text.partition(" ")
+    if verb.lower() == "answer":
+        return _answer(rest.strip())
     words = _words(text)
     verb, args = words[0].lower(), words[1:]
     if verb in ("react", "unreact"):
@@ -152,12 +157,6 @@ def _action(text: str) -> Action:
             raise UserError(f"Usage: {verb} EMOJI IDEA, e.g. `{verb} 👍 3`.")
         emoji = EMOJI_ALIASES.get(args[0].lower(), args[0])
         return React(emoji, _number(args[1], "idea"), added=verb == "react")
-    if verb == "answer":
-        if len(args) < 2:
-            raise UserError(
-                'Usage: answer PROMPT VALUE..., e.g. `answer 2 4` or `answer 3 "Yes!"`.'
-            )
-        return Answer(_number(args[0], "prompt"), tuple(args[1:]))
     if verb == "comment":
         if len(args) != 1:
             raise UserError("Usage: comment IDEA, e.g. `comment 3`.")
@@ -172,6 +171,22 @@ def _action(text: str) -> Action:
     if verb in simple and not args:
         return simple[verb]
     raise UserError(f"I don't know {words[0][:30]!r}. Type `help` for what you can do.")
+
+
+def _answer(rest: str) -> Answer:
+    """``answer PROMPT VALUE...``: the values for a choice, and the whole text as typed for a
+    free-text answer, so `answer 5 cinnamon rolls please` (or `it's great`) needs no quotes."""
+    number, _, typed = rest.partition(" ")
+    typed = typed.strip()
+    if not number or not typed:
+        raise UserError("Usage: answer PROMPT ANSWER, e.g. `answer 2 4` or `answer 3 Yes please`.")
+    try:
+        values = tuple(shlex.split(typed))
+    except ValueError:  # an apostrophe in free text is not an unclosed quote
+        values = tuple(typed.split())
+    if len(values) == 1 and typed[0] in "\"'" and typed[-1] == typed[0]:
+        typed = values[0]  # one quoted value: the quotes only grouped the words
+    return Answer(_number(number, "prompt"), values, typed)
 
 
 def _declare(args: list[str]) -> Declare:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.errors import UserError
+from bot.text_clean import clean_text
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -116,7 +117,11 @@ class Registry:
 
 
 def coerce_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
-    """Check and convert option values against the command's spec; raise UserError if bad."""
+    """Check and convert option values against the command's spec; raise UserError if bad.
+
+    This is where member-written text enters the engine from every platform (typed options,
+    command text, forms), so every text is cleaned here (``bot.text_clean``): a text with
+    nothing visible in it counts as not given."""
     unknown = set(raw) - {o.name for o in command.options}
     if unknown:
         raise UserError(
@@ -125,7 +130,9 @@ def coerce_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for opt in command.options:
         value = raw.get(opt.name)
-        if value is None or (isinstance(value, str) and not value.strip() and opt.kind != "text"):
+        if isinstance(value, str):
+            value = clean_text(value)
+        if value is None or (value == "" and (opt.kind != "text" or opt.required)):
             if opt.required:
                 raise UserError(f"`{command.path}` needs {opt.name}. Usage: {command.usage()}")
             continue
@@ -135,7 +142,7 @@ def coerce_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
 
 def _coerce(opt: Option, value: Any) -> Any:
     if opt.kind in ("string", "text", "member"):
-        text = str(value).strip()
+        text = clean_text(str(value))
         if opt.kind == "member":
             text = normalise_member(text)
         if opt.min_length is not None and len(text) < opt.min_length:

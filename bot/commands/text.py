@@ -2,7 +2,8 @@
 
 Used by the console adapter and the Slack adapter. Options may be given as ``name:value`` (or
 ``name=value``) in any order, or positionally in the order the command declares them; quotes
-group words. A greedy last option takes the rest of the line.
+group words. A greedy last option takes the rest of the line. An option given twice is an error
+(which one was meant is a guess).
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def _bind(command: Command, words: list[str]) -> dict[str, Any]:
     for word in words:
         key, sep, value = _split_pair(word)
         if sep and key in names:
+            if key in options:
+                raise UserError(f"You gave {key} twice in `{command.path}`; give each option once.")
             options[key] = value
         elif sep and not value.startswith("/"):
             raise UserError(f"`{command.path}` has no option {key!r}. Usage: {command.usage()}")

@@ -15,6 +15,7 @@ from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.ports.prompts import Prompt, PromptResponse
 from bot.replies import Table
+from bot.text_clean import one_line
 
 #: (lowest, highest) for the numeric kinds
 SCALES: dict[str, tuple[int, int]] = {"rating": (1, 5), "nps": (0, 10)}
@@ -30,7 +31,7 @@ SHOWN_TEXTS = 50
 def parse_options(raw: str) -> tuple[str, ...]:
     """Options from ``"Red, Green"`` or ``"Red | Green"`` (with ``|``, options may hold commas)."""
     separator = "|" if "|" in raw else ","
-    options = tuple(" ".join(part.split()) for part in raw.split(separator))
+    options = tuple(one_line(part) for part in raw.split(separator))
     options = tuple(o for o in options if o)
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise UserError(
@@ -47,8 +48,15 @@ def parse_options(raw: str) -> tuple[str, ...]:
     return options
 
 
-def normalise_answer(prompt: Prompt, values: tuple[str, ...]) -> tuple[tuple[str, ...], int | None]:
-    """The answer as stored (canonical option spelling) and its score, or a UserError."""
+def normalise_answer(
+    prompt: Prompt, values: tuple[str, ...], typed: str | None = None
+) -> tuple[tuple[str, ...], int | None]:
+    """The answer as stored (canonical option spelling) and its score, or a UserError.
+
+    ``typed`` is the whole answer as one line of command text: a free-text answer is that line
+    as typed, and a choice may be one option's label (spaces and all) or its number."""
+    if prompt.kind == "text" and typed is not None:
+        values = (typed,)
     cleaned = [" ".join(v.split()) if prompt.kind != "text" else v.strip() for v in values]
     if prompt.kind in SCALES:
         low, high = SCALES[prompt.kind]
@@ -58,26 +66,44 @@ def normalise_answer(prompt: Prompt, values: tuple[str, ...]) -> tuple[tuple[str
             raise UserError(f"{label} is a whole number from {low} to {high}; {got!r} is not.")
         return (str(int(cleaned[0])),), int(cleaned[0])
     if prompt.kind == "text":
-        text = "\n".join(v for v in cleaned if v)
+        text = " ".join(v for v in cleaned if v)
         if not text:
             raise UserError("Your answer is empty; write something first.")
         if len(text) > MAX_TEXT:
             raise UserError(f"Your answer is {len(text):,} characters; the limit is {MAX_TEXT:,}.")
         return (text,), None
-    by_key = {o.casefold(): o for o in prompt.options}
+    whole = _option(prompt, " ".join(typed.split())) if typed else None
+    if whole is not None:
+        cleaned = [whole]
     if not cleaned or not all(cleaned):
         raise UserError("Pick at least one of the options.")
-    unknown = [v for v in cleaned if v.casefold() not in by_key]
+    unknown = [v for v in cleaned if _option(prompt, v) is None]
     if unknown:
         raise UserError(
-            f"{unknown[0][:40]!r} is not one of the options: {', '.join(prompt.options)}."
+            f"{unknown[0][:40]!r} is not one of the options: {numbered(prompt.options)}."
         )
-    chosen = tuple(by_key[v.casefold()] for v in cleaned)
+    chosen = tuple(o for v in cleaned if (o := _option(prompt, v)) is not None)
     if prompt.kind == "single" and len(chosen) != 1:
         raise UserError("Pick exactly one option for this prompt.")
     if len(set(chosen)) != len(chosen):
         raise UserError("Each option can be picked only once.")
     return chosen, None
+
+
+def _option(prompt: Prompt, value: str) -> str | None:
+    """The option a member means: its label (any case) or its number as shown ("2" for the
+    second). A label wins over a number, so an option called "2" is always that option."""
+    for option in prompt.options:
+        if option.casefold() == value.casefold():
+            return option
+    if value.isdecimal() and 1 <= int(value) <= len(prompt.options):
+        return prompt.options[int(value) - 1]
+    return None
+
+
+def numbered(options: tuple[str, ...]) -> str:
+    """Options as members see them listed: "1. Small, 2. Medium"."""
+    return ", ".join(f"{n}. {o}" for n, o in enumerate(options, start=1))
 
 
 def show_answer(prompt: Prompt, answer: tuple[str, ...]) -> str:

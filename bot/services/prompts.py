@@ -163,7 +163,9 @@ class PromptService:
         return Reply(text=f"Prompt #{prompt.id} is closed with {len(responses)} responses.")
 
     # -- members ------------------------------------------------------------------------------
-    async def answer(self, ctx: Context, prompt_id: int, values: tuple[str, ...]) -> Reply:
+    async def answer(
+        self, ctx: Context, prompt_id: int, values: tuple[str, ...], typed: str | None = None
+    ) -> Reply:
         """Store or change one member's answer; the first answer earns ``feedback_answered``."""
         prompt = await self.get(ctx.community_id, prompt_id)
         if prompt.closed_at is not None:
@@ -175,7 +177,7 @@ class PromptService:
             raise UserError(
                 f"Prompt #{prompt.id} is only for members with the role it was sent to."
             )
-        answer, score = normalise_answer(prompt, values)
+        answer, score = normalise_answer(prompt, values, typed)
         member = ctx.actor.member_id
         first = await self.storage.prompts.upsert_response(
             ctx.community_id,

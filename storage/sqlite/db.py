@@ -21,6 +21,7 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import StorageError
+from bot.text_clean import title_key
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ class Database:
             # random places in their indexes, and a cache miss there is what bursts pay for
             await self._conn.execute("PRAGMA cache_size = -32768")
             await self._conn.execute("PRAGMA foreign_keys = ON")
+            # migrations recompute stored keys with the engine's own rule (0012_title_keys.sql)
+            await self._conn.create_function("cocreate_title_key", 1, title_key, deterministic=True)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database at {self.path}: {exc}") from exc
 

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.errors import StorageError
 from bot.models import OPEN_STATUSES, Idea, IdeaStatus, Tally, Vote, title_key
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from storage.sqlite.db import Database
@@ -40,6 +41,12 @@ def _idea(row: Any) -> Idea:
     )
 
 
+def _title_clash(exc: sqlite3.IntegrityError) -> bool:
+    """Only the live-title index means "an idea with this title exists"; any other constraint
+    (a card's message id, a length check) is a fault, never reported as a duplicate title."""
+    return "index 'ideas_live_title'" in str(exc)
+
+
 class SqliteIdeaRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -66,9 +73,9 @@ class SqliteIdeaRepo:
                 ),
             )
         except sqlite3.IntegrityError as exc:
-            if "ideas_live_title" in str(exc) or "UNIQUE" in str(exc):
+            if _title_clash(exc):
                 raise DuplicateTitle(idea.title) from exc
-            raise
+            raise StorageError(f"could not add the idea: {exc}") from exc
         assert cur.lastrowid is not None
         idea.id = cur.lastrowid
         return idea
@@ -131,7 +138,9 @@ class SqliteIdeaRepo:
                 ),
             )
         except sqlite3.IntegrityError as exc:
-            raise DuplicateTitle(idea.title) from exc
+            if _title_clash(exc):
+                raise DuplicateTitle(idea.title) from exc
+            raise StorageError(f"could not save idea #{idea.id}: {exc}") from exc
 
     async def set_status(
         self, community_id: str, idea_id: int, expected: IdeaStatus, new: IdeaStatus, now: datetime

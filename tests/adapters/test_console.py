@@ -224,7 +224,9 @@ def test_parse_line_grammar() -> None:
     assert parse_line("as Bob react down 3") == parse_line("as bob react 👎 #3")
     assert parse_line("react :+1: 3").action == React("👍", 3)
     assert parse_line("unreact 👍 3").action == React("👍", 3, added=False)
-    assert parse_line('answer 2 "so good" yes').action == Answer(2, ("so good", "yes"))
+    assert parse_line('answer 2 "so good" yes').action == Answer(
+        2, ("so good", "yes"), '"so good" yes'
+    )
     assert parse_line("member Dana role 42").action == Declare("dana", role="42")
     assert parse_line("as bob").actor == "bob"
     for bad in (

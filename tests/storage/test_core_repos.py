@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.errors import UserError
+from bot.errors import StorageError, UserError
 from bot.models import Campaign, CampaignMode, Idea, IdeaStatus, Phase
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from storage.sqlite.store import SqliteStorage, open_storage
@@ -199,7 +199,8 @@ async def test_by_message_and_by_thread_are_scoped(store: SqliteStorage) -> None
     assert await store.ideas.by_message(A, "m2") is None
     dup = await store.ideas.add(idea("Tea"))
     dup.message_id = "m1"
-    with pytest.raises(DuplicateTitle):  # the card index refuses a second idea on one message
+    # the card index refuses a second idea on one message, and that is no duplicate title
+    with pytest.raises(StorageError, match="message_id"):
         await store.ideas.save(dup)
 
 
