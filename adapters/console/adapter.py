@@ -47,9 +47,13 @@ Tick = Callable[[], Awaitable[object]]
 
 @dataclass
 class ConsolePlatform(MemoryPlatform):
-    """The memory platform, also remembering each card's thread so `comment 3` can reach it."""
+    """The memory platform, also remembering each card's thread so `comment 3` can reach it.
+
+    Message ids carry a mark of this run: a second `make run` on the same database must not
+    give a new card the message id of an earlier run's card, or its votes land on that idea."""
 
     threads: dict[str, str] = field(default_factory=dict)
+    run: str = field(default_factory=lambda: f"{uuid.uuid4().hex[:8]}-")
 
     async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
         posted = await super().post_card(community_id, channel_id, card)

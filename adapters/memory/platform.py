@@ -39,10 +39,13 @@ class MemoryPlatform:
     reactions: dict[str, list[ReactionSeen]] = field(default_factory=dict)
     #: (channel id, outbox key) -> message id: posts with a key are not repeated
     sent_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: a mark in every message and thread id, for platforms that restart on a database that
+    #: already holds cards (the console); tests leave it empty and get m1, m2, ...
+    run: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def _next(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids)}"
+        return f"{prefix}{self.run}{next(self._ids)}"
 
     async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
         if channel_id in self.missing_channels:

@@ -261,3 +261,54 @@ async def test_echo_shows_each_line_even_when_it_cannot_be_read(console: Console
     assert (await console("as alice /idea list")).lines[0] == "> as alice: /idea list"
     assert (await console("advance 1h")).lines[0] == "> advance 1h"
     assert (await console("as b@d")).lines[0] == "> as b@d"
+
+
+async def test_card_ids_stay_unique_across_restarts_on_one_database(tmp_path: Path) -> None:
+    """A second `make run` on the same file: the new card gets its own message id, so a vote
+    on it counts for its idea, not for the idea an earlier run posted."""
+    path = tmp_path / "shared.sqlite3"
+    first = await _console(path, FakeClock(), None)
+    try:
+        assert "is posted" in await first.text('as alice /idea submit title:"Oat latte"')
+    finally:
+        await first.app.close()
+        await first.storage.close()
+    second = await _console(path, FakeClock(), None)
+    try:
+        out = await second.text('as bob /idea submit title:"Mint tea"')
+        assert "Idea #2 'Mint tea' is posted" in out
+        out = await second.text("as carol react 👍 2")
+        assert "(carol's 👍 on #2 counts)" in out
+        assert (await second.tally(2), await second.tally(1)) == (1, 0)
+        ids = await second.storage.db.fetchall("SELECT message_id FROM ideas ORDER BY id")
+        assert ids[0][0] and ids[1][0] and ids[0][0] != ids[1][0]
+    finally:
+        await second.app.close()
+        await second.storage.close()
+
+
+async def test_answers_typed_without_quotes_are_saved_as_typed(console: Console) -> None:
+    await console('as mod /prompt create kind:text question:"What should we bake?"')
+    await console('as mod /prompt create kind:single question:"Size?" options:"Small, Medium"')
+    for line in (
+        "as alice answer 1 cinnamon rolls please",
+        'as bob answer 1 it\'s  great,\t"really"',
+        'as carol answer 1 "Yes please"',
+        "as alice answer 2 2",
+        "as bob answer 2 small",
+    ):
+        assert (await console(line)).ok, line
+
+    async def answers(prompt: int) -> list[str]:
+        rows = await console.storage.db.fetchall(
+            "SELECT answer_json FROM prompt_responses WHERE prompt_id = ? ORDER BY member_id",
+            (prompt,),
+        )
+        return [r[0] for r in rows]
+
+    assert await answers(1) == [
+        '["cinnamon rolls please"]',
+        '["it\'s great, \\"really\\""]',
+        '["Yes please"]',
+    ]
+    assert await answers(2) == ['["Medium"]', '["Small"]']

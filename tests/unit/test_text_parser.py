@@ -52,3 +52,19 @@ def test_member_mentions_are_normalised() -> None:
 def test_bad_command_text_is_a_friendly_error(topic: str, text: str, message: str) -> None:
     with pytest.raises(UserError, match=message):
         parse(topic, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["submit title:A title:B", 'submit title:"Oat latte" description:x title="Mint tea"'],
+)
+def test_an_option_given_twice_is_an_error_not_last_wins(text: str) -> None:
+    with pytest.raises(UserError, match="You gave title twice"):
+        parse("idea", text)
+
+
+def test_invisible_text_counts_as_not_given() -> None:
+    with pytest.raises(UserError, match="needs title"):
+        parse("idea", 'submit title:"\u200b\u2060\ufeff \u202e"')
+    _, opts = parse("idea", 'submit title:"\u202eOat latte\u202c\u200b"')
+    assert opts == {"title": "Oat latte"}
