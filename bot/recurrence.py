@@ -44,11 +44,13 @@ def add_local(start: datetime, delta: timedelta, timezone: str) -> datetime:
     """``start`` + ``delta`` where whole days are calendar days on the community's wall clock.
 
     A seven-day window opening Monday 09:00 closes the next Monday 09:00 local time even if the
-    clocks changed in between; the part below a day is elapsed time.
+    clocks changed in between; the part below a day is elapsed time, so a 30-minute window is
+    30 minutes long even across the night the clocks go back (its wall clock may read earlier).
     """
-    zone = ZoneInfo(timezone)
-    local = start.astimezone(zone).replace(tzinfo=None)
     days = timedelta(days=delta.days)
+    if not days:
+        return start.astimezone(UTC) + delta
+    local = start.astimezone(ZoneInfo(timezone)).replace(tzinfo=None, fold=0)
     return resolve(local + days, timezone) + (delta - days)
 
 

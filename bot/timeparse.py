@@ -114,6 +114,22 @@ def _parse_datetime(text: str, timezone: str) -> datetime:
 
 
 def describe(when: datetime, timezone: str) -> str:
-    """How a stored time is shown to members: the community's wall clock, with the zone."""
-    local = when.astimezone(ZoneInfo(timezone))
-    return f"{local:%Y-%m-%d %H:%M} {timezone}"
+    """How a stored time is shown to members: the community's wall clock, with the zone.
+
+    In the hour the clocks go back, the same wall-clock time happens twice; such a time also
+    says which of the two it is ("02:30 Europe/Berlin (CEST, UTC+02:00)"), so "opens 02:30,
+    voting opens 02:15" never reads backwards."""
+    zone = ZoneInfo(timezone)
+    local = when.astimezone(zone)
+    shown = f"{local:%Y-%m-%d %H:%M} {timezone}"
+    if ambiguous(local.replace(tzinfo=None), zone):
+        offset = local.strftime("%z")
+        shown += f" ({local.tzname()}, UTC{offset[:3]}:{offset[3:]})"
+    return shown
+
+
+def ambiguous(naive: datetime, zone: ZoneInfo) -> bool:
+    """True if this wall-clock time happens twice in ``zone`` (the hour the clocks go back)."""
+    first = naive.replace(tzinfo=zone, fold=0).utcoffset()
+    second = naive.replace(tzinfo=zone, fold=1).utcoffset()
+    return first is not None and second is not None and first > second
