@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.commands.spec import SQL_INT_MAX, coerce_options
@@ -104,6 +105,9 @@ class Engine:
     async def _dispatch(self, event: InboundEvent) -> Reply:
         if event.actor.is_bot:
             return Reply.nothing()
+        name = one_line(event.actor.display_name)
+        if name != event.actor.display_name:  # a display name is member-written text too
+            event = replace(event, actor=replace(event.actor, display_name=name))
         match event:
             case CommandInvoked():
                 return await self._command(event)

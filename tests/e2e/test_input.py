@@ -8,6 +8,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -280,3 +281,12 @@ async def test_a_label_wins_over_a_number(harness: Harness) -> None:
     prompt = await _prompt(harness, "single", "3, 1, 2")
     reply = await harness.answer(harness.member("ana"), prompt, "1")
     assert reply.ok and "is saved: 1." in reply.text
+
+
+async def test_a_display_name_is_cleaned_like_any_text(harness: Harness) -> None:
+    sly = replace(harness.member("sly"), display_name="\u202eylS\u200b")
+    idea = await harness.submit(sly, "Oat latte")
+    stored = await harness.storage.ideas.get(harness.community, idea)
+    assert stored is not None and stored.author_name == "ylS"
+    names = await harness.db.fetchall("SELECT display_name FROM members")
+    assert [r[0] for r in names] == ["ylS"]
