@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.events import Actor
-from bot.models import Campaign, Idea, IdeaStatus, Phase
+from bot.models import Campaign, Idea, IdeaStatus, Phase, Round
 from config.community import CommunitySettings
 
 CLOSED_TO_VOTES = {
@@ -18,17 +18,41 @@ CLOSED_TO_VOTES = {
 }
 
 
+#: A round in one of these phases is final: its ideas' votes, tallies, ranks and the points
+#: the votes paid never change again. A cancelled round counts as closed (it has no results,
+#: but the votes it held stay as they were).
+FINAL_PHASES = frozenset({Phase.CLOSED, Phase.CANCELLED})
+
+
+def is_final(round_: Round | None) -> bool:
+    """Whether an idea of this round is frozen. Ideas outside any campaign have no round and
+    never close; a round of a repeating campaign stays final when the next round runs."""
+    return round_ is not None and round_.phase in FINAL_PHASES
+
+
+def final_text(idea: Idea, campaign: Campaign | None, round_: Round) -> str:
+    """The sentence every refusal on a closed round starts with."""
+    name = campaign.name if campaign is not None else "its campaign"
+    repeating = campaign is not None and bool(campaign.schedule)
+    which = f"round {round_.number} of {name}" if repeating or round_.number > 1 else name
+    ended = "was cancelled" if round_.phase == Phase.CANCELLED else "has closed"
+    return f"Idea #{idea.id} was in {which}, which {ended}, so its votes are final."
+
+
 def vote_refusal(
     actor: Actor,
     idea: Idea,
     campaign: Campaign | None,
     settings: CommunitySettings,
     now: datetime,
+    round_: Round | None = None,
 ) -> str | None:
     """Why this member may not vote on this idea now, or None if they may."""
     if idea.status in CLOSED_TO_VOTES:
         suffix = f" #{idea.merged_into}" if idea.merged_into else ""
         return f"Idea #{idea.id} {CLOSED_TO_VOTES[idea.status]}{suffix}, so it takes no votes."
+    if round_ is not None and is_final(round_):
+        return final_text(idea, campaign, round_) + " Your reaction is not counted."
     if not settings.allow_self_votes and actor.member_id == idea.author_id:
         return "You can't vote for your own idea here."
     if settings.voter_role and settings.voter_role not in actor.roles:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.models import OPEN_STATUSES, Idea, IdeaStatus, Tally, Vote, title_key
+from bot.models import OPEN_STATUSES, Idea, IdeaStatus, Tally, Vote, VoteScheme, title_key
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from storage.sqlite.db import Database
 from storage.sqlite.rows import parse_ts, req_ts, ts
@@ -37,6 +38,7 @@ def _idea(row: Any) -> Idea:
         thread_id=row["thread_id"],
         thread_url=row["thread_url"],
         round_id=row["round_id"],
+        scheme=VoteScheme(row["vote_mode"], tuple(json.loads(row["vote_emojis"]))),
     )
 
 
@@ -49,7 +51,8 @@ class SqliteIdeaRepo:
             cur = await self.db.execute(
                 "INSERT INTO ideas (community_id, campaign_id, title, title_key, description,"
                 " author_id, author_name, status, origin_channel, created_at, updated_at,"
-                " round_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " round_id, vote_mode, vote_emojis)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     idea.community_id,
                     idea.campaign_id,
@@ -63,6 +66,8 @@ class SqliteIdeaRepo:
                     ts(idea.created_at),
                     ts(idea.updated_at),
                     idea.round_id,
+                    idea.scheme.mode,
+                    json.dumps(list(idea.scheme.emojis), ensure_ascii=False),
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -158,6 +163,20 @@ class SqliteIdeaRepo:
             (community_id, campaign_id or 0, round_id or 0, key, exclude_id or -1),
         )
         return found is not None
+
+    async def count_other_scheme(self, community_id: str, scheme: VoteScheme) -> int:
+        marks = ",".join("?" * len(GONE))
+        value = await self.db.scalar(
+            "SELECT count(*) FROM ideas WHERE community_id = ? AND status NOT IN"
+            f" ({marks}) AND (vote_mode <> ? OR vote_emojis <> ?)",
+            (
+                community_id,
+                *GONE,
+                scheme.mode,
+                json.dumps(list(scheme.emojis), ensure_ascii=False),
+            ),
+        )
+        return int(value or 0)
 
     async def count_open_by_author(self, community_id: str, author_id: str) -> int:
         marks = ",".join("?" * len(OPEN_STATUSES))
