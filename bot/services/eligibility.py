@@ -30,13 +30,20 @@ def is_final(round_: Round | None) -> bool:
     return round_ is not None and round_.phase in FINAL_PHASES
 
 
-def final_text(idea: Idea, campaign: Campaign | None, round_: Round) -> str:
-    """The sentence every refusal on a closed round starts with."""
+def final_text(idea: Idea, campaign: Campaign | None, round_: Round, then: str) -> str:
+    """The reply for anything refused because the idea's round is closed; ``then`` says what
+    happened to the member's request."""
     name = campaign.name if campaign is not None else "its campaign"
     repeating = campaign is not None and bool(campaign.schedule)
     which = f"round {round_.number} of {name}" if repeating or round_.number > 1 else name
-    ended = "was cancelled" if round_.phase == Phase.CANCELLED else "has closed"
-    return f"Idea #{idea.id} was in {which}, which {ended}, so its votes are final."
+    which = which[0].upper() + which[1:]
+    if round_.phase == Phase.CANCELLED:
+        return f"{which} was cancelled, so the votes on idea #{idea.id} are final. {then}"
+    see = f" See the results with `/campaign show {name}`." if campaign is not None else ""
+    return (
+        f"{which} is closed and voting in it has ended, so the votes on idea #{idea.id} "
+        f"are final. {then}{see}"
+    )
 
 
 def vote_refusal(
@@ -52,7 +59,7 @@ def vote_refusal(
         suffix = f" #{idea.merged_into}" if idea.merged_into else ""
         return f"Idea #{idea.id} {CLOSED_TO_VOTES[idea.status]}{suffix}, so it takes no votes."
     if round_ is not None and is_final(round_):
-        return final_text(idea, campaign, round_) + " Your reaction is not counted."
+        return final_text(idea, campaign, round_, "Your reaction is not counted.")
     if not settings.allow_self_votes and actor.member_id == idea.author_id:
         return "You can't vote for your own idea here."
     if settings.voter_role and settings.voter_role not in actor.roles:

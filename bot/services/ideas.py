@@ -87,7 +87,7 @@ class IdeaService:
         final = await self.final_round(idea)
         if final is not None:
             campaign, round_ = final
-            raise UserError(f"{final_text(idea, campaign, round_)} {what}")
+            raise UserError(final_text(idea, campaign, round_, what))
 
     async def _default_campaign(self, ctx: Context) -> Campaign | None:
         """Where an idea submitted without ``campaign:`` goes, the same rule every time: no

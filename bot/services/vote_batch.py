@@ -106,7 +106,7 @@ class VoteBatch:
             campaign = self.campaigns.get(idea.campaign_id) if idea.campaign_id else None
             self._count("refused")
             # told privately; nothing for an adapter to take off or put back
-            text = final_text(idea, campaign, round_) + " Your vote stays as it was counted."
+            text = final_text(idea, campaign, round_, "Your vote stays as it was counted.")
             return Reply(text, ok=False)
         for key in (current.cast_key, current.received_key):
             self._reverse(key)
