@@ -153,21 +153,18 @@ class IdeaService:
             idea = await self.storage.ideas.add(idea)
         except DuplicateTitle:
             raise UserError(f"An idea called {title!r} already exists here.") from None
-        joined = (
-            f" It was added to campaign {chosen.name}, the only campaign taking ideas right now."
-            if chosen is not None and by_default
-            else ""
-        )
+        only = ", the only campaign taking ideas right now" if by_default else ""
         if queued:
+            joins = f" It is for campaign {chosen.name}{only}." if chosen else ""
             return Reply(
-                f"Thanks! Idea #{idea.id} is waiting for a moderator's approval.{joined}",
+                f"Thanks! Idea #{idea.id} is waiting for a moderator's approval.{joins}",
                 extra={"idea_id": str(idea.id)},
             )
         paid = await self.go_live(ctx, idea)
-        where = f" in campaign {chosen.name!r}" if chosen and not by_default else ""
+        where = f" in campaign {chosen.name!r}{only}" if chosen else ""
         bonus = f" You earned {paid} points." if paid else ""
         return Reply(
-            f"Idea #{idea.id} {title!r} is posted{where}.{joined}{bonus}",
+            f"Idea #{idea.id} {title!r} is posted{where}.{bonus}",
             extra={"idea_id": str(idea.id)},
         )
 
