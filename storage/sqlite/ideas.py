@@ -18,6 +18,11 @@ VOTE_COLUMNS = "idea_id, voter_id, value, emoji, cast_key, received_key"
 TALLY_SQL = "SELECT voters, up, down, total FROM idea_tallies WHERE idea_id = ?"
 
 
+def _emojis(scheme: VoteScheme) -> str:
+    """A scheme's emojis as stored: compact JSON, the form SQLite's json functions write."""
+    return json.dumps(list(scheme.emojis), ensure_ascii=False, separators=(",", ":"))
+
+
 def _idea(row: Any) -> Idea:
     return Idea(
         id=row["id"],
@@ -67,7 +72,7 @@ class SqliteIdeaRepo:
                     ts(idea.updated_at),
                     idea.round_id,
                     idea.scheme.mode,
-                    json.dumps(list(idea.scheme.emojis), ensure_ascii=False),
+                    _emojis(idea.scheme),
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -168,12 +173,12 @@ class SqliteIdeaRepo:
         marks = ",".join("?" * len(GONE))
         value = await self.db.scalar(
             "SELECT count(*) FROM ideas WHERE community_id = ? AND status NOT IN"
-            f" ({marks}) AND (vote_mode <> ? OR vote_emojis <> ?)",
+            f" ({marks}) AND (vote_mode <> ? OR json(vote_emojis) <> json(?))",
             (
                 community_id,
                 *GONE,
                 scheme.mode,
-                json.dumps(list(scheme.emojis), ensure_ascii=False),
+                _emojis(scheme),
             ),
         )
         return int(value or 0)
