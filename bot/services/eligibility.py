@@ -39,7 +39,8 @@ def final_text(idea: Idea, campaign: Campaign | None, round_: Round, then: str) 
     which = which[0].upper() + which[1:]
     if round_.phase == Phase.CANCELLED:
         return f"{which} was cancelled, so the votes on idea #{idea.id} are final. {then}"
-    see = f" See the results with `/campaign show {name}`." if campaign is not None else ""
+    quoted = f'"{name}"' if " " in name else name
+    see = f" See the results with `/campaign show {quoted}`." if campaign is not None else ""
     return (
         f"{which} is closed and voting in it has ended, so the votes on idea #{idea.id} "
         f"are final. {then}{see}"
