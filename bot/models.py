@@ -120,6 +120,37 @@ class Round:
     results: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class VoteScheme:
+    """How an idea is voted on: the mode and the emojis that stand for a vote.
+
+    Each idea keeps the scheme it was created with, so a later change of the community's
+    ``vote_mode`` or emojis never reinterprets the votes it already holds.
+    up: the one emoji is +1; updown: the first is +1, the second -1; scale: the n-th is n.
+    """
+
+    mode: str = "up"
+    emojis: tuple[str, ...] = ("👍",)
+
+    def value(self, emoji: str) -> int | None:
+        """The vote an emoji stands for on this idea, or None for any other emoji."""
+        if emoji not in self.emojis:
+            return None
+        index = self.emojis.index(emoji)
+        if self.mode == "scale":
+            return index + 1
+        return 1 if index == 0 else -1
+
+    @property
+    def label(self) -> str:
+        """The scheme in words, for replies."""
+        if self.mode == "scale":
+            return f"a 1 to 5 scale ({' '.join(self.emojis)})"
+        if self.mode == "updown":
+            return f"up and down votes ({' '.join(self.emojis)})"
+        return f"one support vote ({self.emojis[0]})"
+
+
 @dataclass(slots=True)
 class Idea:
     id: int
@@ -140,6 +171,8 @@ class Idea:
     thread_id: str | None = None
     thread_url: str | None = None
     round_id: int | None = None
+    #: the voting this idea was created with (see VoteScheme)
+    scheme: VoteScheme = VoteScheme()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.models import VoteScheme
+
 VoteMode = Literal["up", "updown", "scale"]
 
 RULES: tuple[str, ...] = (
@@ -156,15 +158,9 @@ class CommunitySettings(BaseModel):
             return (self.emoji_up, self.emoji_down)
         return tuple(self.scale_emojis)
 
-    def vote_value(self, emoji: str) -> int | None:
-        """The vote an emoji stands for in the current mode, or None for any other emoji."""
-        if self.vote_mode == "scale":
-            return self.scale_emojis.index(emoji) + 1 if emoji in self.scale_emojis else None
-        if emoji == self.emoji_up:
-            return 1
-        if self.vote_mode == "updown" and emoji == self.emoji_down:
-            return -1
-        return None
+    def vote_scheme(self) -> VoteScheme:
+        """The voting new ideas are created with; an idea keeps its own afterwards."""
+        return VoteScheme(self.vote_mode, self.vote_emojis())
 
 
 class SettingError(ValueError):

@@ -24,7 +24,7 @@ from adapters.discord.commands import build_tree
 from adapters.discord.platform import DiscordPlatform
 from bot.commands.spec import Command, Option, Registry
 from bot.errors import DeliveryError
-from bot.events import InboundEvent, ReactionAdded
+from bot.events import InboundEvent, ReactionAdded, ReactionRemoved
 from bot.ports import Storage
 from bot.ports.adapter import Sink
 from bot.replies import Message
@@ -154,7 +154,6 @@ class DiscordAdapter:
         community = tr.community(data["guild_id"])
         async with self.storage.transaction():
             idea = await self.storage.ideas.by_message(community, str(data["message_id"]))
-            settings = await self.storage.communities.settings(community)
         if idea is None:
             return  # not a card: nothing for the engine
         user = self.client.get_user(int(data["user_id"]))
@@ -163,9 +162,9 @@ class DiscordAdapter:
             added=added,
             event_id=event_id,
             bot_id=str(self.client.user.id),
-            # a removal is passed on whatever the emoji: a vote cast before a change of
-            # vote mode must still be retractable
-            vote_emojis=settings.vote_emojis() if added else None,
+            # the idea's own voting (kept from its creation); a removal is passed on whatever
+            # the emoji, so the engine decides what it retracts
+            vote_emojis=idea.scheme.emojis if added else None,
             admin=self._is_admin(data),
             known_bot=bool(user and user.bot),
         )
@@ -173,6 +172,8 @@ class DiscordAdapter:
             return
         reply = await self._send(event)
         if not isinstance(event, ReactionAdded):
+            if not reply.ok and reply.text:  # a removal refused (a closed round): say why
+                self._spawn(self._tell(event, reply.text))
             return
         if not reply.ok and reply.extra.get("remove_reaction"):
             self._spawn(self._refuse(event, reply.text))
@@ -200,6 +201,9 @@ class DiscordAdapter:
         and tell the member why, privately. Without the permission the reaction stays but is
         not counted; with DMs closed the reason is only logged."""
         await self._take_off(event, event.emoji)
+        await self._tell(event, why)
+
+    async def _tell(self, event: ReactionAdded | ReactionRemoved, why: str) -> None:
         try:
             await self._platform.notify(event.community_id, event.actor.member_id, Message(why))
         except DeliveryError as exc:

@@ -113,8 +113,11 @@ class Handlers:
             if neutral is None:
                 return
             reply = await self._handle(neutral)
-            if not reply.ok and reply.text and event.get("type") == "reaction_added":
-                text = fallback(reply.text + REFUSED_NOTE)
+            if not reply.ok and reply.text:
+                # a refused vote stays on the card uncounted; a refused removal (a closed
+                # round) leaves the vote counted: either way the member is told privately
+                added = event.get("type") == "reaction_added"
+                text = fallback(reply.text + (REFUSED_NOTE if added else ""))
                 await self._private(team, user, neutral.channel_id, text)
 
     async def message(self, ack: AsyncAck, body: Body) -> None:

@@ -97,7 +97,7 @@ async def home_view(
     else:
         lines = [
             f"#{idea.id} *{mrkdwn(idea.title)}* · {idea.status.label} · "
-            f"{mrkdwn(tally.describe(settings.vote_mode))}"
+            f"{mrkdwn(tally.describe(idea.scheme.mode))}"
             for idea, tally in ideas
         ]
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})

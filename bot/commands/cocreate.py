@@ -54,7 +54,18 @@ def register(registry: Registry) -> None:
         await ctx.services.storage.communities.save_settings(ctx.community_id, updated)
         await ctx.audit("config.set", key, value)
         shown = dict(flatten(updated))[key.strip().lower()]
-        return Reply(f"{key} is now {shown}.")
+        text = f"{key} is now {shown}."
+        scheme = updated.vote_scheme()
+        if scheme != ctx.settings.vote_scheme():
+            # each idea keeps the voting it was created with: nothing is reinterpreted
+            keep = await ctx.services.storage.ideas.count_other_scheme(ctx.community_id, scheme)
+            text += " It applies to ideas submitted from now on"
+            if keep == 1:
+                text += "; 1 existing idea keeps the voting it started with"
+            elif keep:
+                text += f"; {keep} existing ideas keep the voting they started with"
+            text += "."
+        return Reply(text)
 
     @registry.command(
         "cocreate",

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from bot.models import Idea, IdeaStatus, Tally, Vote
+from bot.models import Idea, IdeaStatus, Tally, Vote, VoteScheme
 
 SortOrder = Literal["top", "new", "trending"]
 
@@ -49,6 +49,10 @@ class IdeaRepo(Protocol):
         ...
 
     async def count_open_by_author(self, community_id: str, author_id: str) -> int: ...
+    async def count_other_scheme(self, community_id: str, scheme: VoteScheme) -> int:
+        """Ideas still on the board whose voting differs from ``scheme``."""
+        ...
+
     async def last_submitted_at(self, community_id: str, author_id: str) -> datetime | None: ...
     async def search(
         self,

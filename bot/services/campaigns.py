@@ -263,10 +263,7 @@ class CampaignService:
                 table = Table(
                     "Leading ideas",
                     ("#", "title", "votes"),
-                    tuple(
-                        (str(i.id), i.title, t.describe(ctx.settings.vote_mode))
-                        for i, t in ranked[:10]
-                    ),
+                    tuple((str(i.id), i.title, t.describe(i.scheme.mode)) for i, t in ranked[:10]),
                 )
         season = await self.storage.ledger.season_top(ctx.community_id, campaign.id, 3)
         if season:

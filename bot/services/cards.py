@@ -21,8 +21,8 @@ def render_card(
         author_name=idea.author_name or idea.author_id,
         status=status,
         campaign=campaign,
-        tally=tally.describe(settings.vote_mode),
-        vote_emojis=settings.vote_emojis(),
+        tally=tally.describe(idea.scheme.mode),
+        vote_emojis=idea.scheme.emojis,
         merged_into=idea.merged_into,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.events import Actor
-from bot.models import Campaign, Idea, IdeaStatus, Phase
+from bot.models import Campaign, Idea, IdeaStatus, Phase, Round
 from config.community import CommunitySettings
 
 CLOSED_TO_VOTES = {
@@ -18,17 +18,49 @@ CLOSED_TO_VOTES = {
 }
 
 
+#: A round in one of these phases is final: its ideas' votes, tallies, ranks and the points
+#: the votes paid never change again. A cancelled round counts as closed (it has no results,
+#: but the votes it held stay as they were).
+FINAL_PHASES = frozenset({Phase.CLOSED, Phase.CANCELLED})
+
+
+def is_final(round_: Round | None) -> bool:
+    """Whether an idea of this round is frozen. Ideas outside any campaign have no round and
+    never close; a round of a repeating campaign stays final when the next round runs."""
+    return round_ is not None and round_.phase in FINAL_PHASES
+
+
+def final_text(idea: Idea, campaign: Campaign | None, round_: Round, then: str) -> str:
+    """The reply for anything refused because the idea's round is closed; ``then`` says what
+    happened to the member's request."""
+    name = campaign.name if campaign is not None else "its campaign"
+    repeating = campaign is not None and bool(campaign.schedule)
+    which = f"round {round_.number} of {name}" if repeating or round_.number > 1 else name
+    which = which[0].upper() + which[1:]
+    if round_.phase == Phase.CANCELLED:
+        return f"{which} was cancelled, so the votes on idea #{idea.id} are final. {then}"
+    quoted = f'"{name}"' if " " in name else name
+    see = f" See the results with `/campaign show {quoted}`." if campaign is not None else ""
+    return (
+        f"{which} is closed and voting in it has ended, so the votes on idea #{idea.id} "
+        f"are final. {then}{see}"
+    )
+
+
 def vote_refusal(
     actor: Actor,
     idea: Idea,
     campaign: Campaign | None,
     settings: CommunitySettings,
     now: datetime,
+    round_: Round | None = None,
 ) -> str | None:
     """Why this member may not vote on this idea now, or None if they may."""
     if idea.status in CLOSED_TO_VOTES:
         suffix = f" #{idea.merged_into}" if idea.merged_into else ""
         return f"Idea #{idea.id} {CLOSED_TO_VOTES[idea.status]}{suffix}, so it takes no votes."
+    if round_ is not None and is_final(round_):
+        return final_text(idea, campaign, round_, "Your reaction is not counted.")
     if not settings.allow_self_votes and actor.member_id == idea.author_id:
         return "You can't vote for your own idea here."
     if settings.voter_role and settings.voter_role not in actor.roles:

@@ -90,10 +90,29 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
             raise UserError(
                 f"Idea #{idea.id} is {idea.status.label} and cannot take part in a merge."
             )
+    for idea in (dup, target):
+        await ideas.refuse_if_final(idea, "It cannot take part in a merge.")
+    if dup.scheme.mode != target.scheme.mode:
+        raise UserError(
+            f"Idea #{dup.id} is voted on with {dup.scheme.label} and #{target.id} with "
+            f"{target.scheme.label}, so their votes cannot be combined. Decline the duplicate "
+            "with a reason instead."
+        )
     dup_voters = await storage.votes.voters(dup.id)
-    for dropped in await storage.votes.overlap(dup.id, target.id):
+    dropped = await storage.votes.overlap(dup.id, target.id)
+    if not ctx.settings.allow_self_votes:
+        # the target's author voted for the duplicate: moved, it would be a vote for their
+        # own idea, so it goes like a shared voter's
+        dropped += [
+            v for v in await storage.votes.of_idea(dup.id) if v.voter_id == target.author_id
+        ]
+    for vote in dropped:
         # counted once: the duplicate's vote goes, and so do the points it paid
-        await ctx.services.voting.retract_points(ctx, dropped)
+        await ctx.services.voting.retract_points(ctx, vote)
+        await storage.votes.remove(vote.idea_id, vote.voter_id)
+    # the votes that move keep the ledger keys they paid under: the duplicate's author keeps
+    # the points they received (the target's author is not paid again), and a later
+    # retraction reverses exactly those
     moved = await storage.votes.move(dup.id, target.id)
     if not await storage.ideas.set_status(
         ctx.community_id, dup.id, dup.status, IdeaStatus.MERGED, ctx.now
@@ -113,10 +132,13 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
         "its votes now count there.",
     )
     ideas.refresh(ctx, dup.id, target.id)
-    return Reply(
-        f"Merged #{dup.id} into #{target.id}: {moved} vote(s) moved, shared voters counted once.",
-        ephemeral=False,
-    )
+    votes = f"{moved} vote{'s' * (moved != 1)} moved"
+    if dropped:
+        votes += (
+            f", {len(dropped)} dropped (members who had voted for both ideas count once, "
+            "and an author never votes for their own idea)"
+        )
+    return Reply(f"Merged #{dup.id} into #{target.id}: {votes}.", ephemeral=False)
 
 
 async def approve(ctx: Context, idea_id: int) -> Reply:

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.errors import DeliveryError, NotFound, UserError
-from bot.models import GONE_STATUSES, Campaign, CampaignMode, Idea, IdeaStatus, title_key
+from bot.models import GONE_STATUSES, Campaign, CampaignMode, Idea, IdeaStatus, Round, title_key
 from bot.ports import Storage
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from bot.replies import IdeaCard, Reply, Table
 from bot.services.cards import card_text, render_card
 from bot.services.delivery import Delivery
+from bot.services.eligibility import final_text, is_final
 from bot.services.points import PointsService
 
 if TYPE_CHECKING:
@@ -72,14 +73,40 @@ class IdeaService:
             return None
         return await self.storage.campaigns.get(idea.community_id, idea.campaign_id)
 
+    async def final_round(self, idea: Idea) -> tuple[Campaign | None, Round] | None:
+        """The idea's campaign and round if that round is closed (its votes are final)."""
+        if idea.round_id is None:
+            return None
+        round_ = await self.storage.campaigns.round(idea.round_id)
+        if round_ is None or not is_final(round_):
+            return None
+        return await self.campaign_of(idea), round_
+
+    async def refuse_if_final(self, idea: Idea, what: str) -> None:
+        """Raise a friendly refusal if the idea's round is closed; ``what`` ends the reply."""
+        final = await self.final_round(idea)
+        if final is not None:
+            campaign, round_ = final
+            raise UserError(final_text(idea, campaign, round_, what))
+
     async def _default_campaign(self, ctx: Context) -> Campaign | None:
-        """The only campaign open for submissions, if there is exactly one."""
+        """Where an idea submitted without ``campaign:`` goes, the same rule every time: no
+        campaign taking ideas (from this member) → a general idea; exactly one → that one
+        (the reply says so); several → the member is asked to pick one."""
         open_ = [
             c
             for c in await self.storage.campaigns.in_community(ctx.community_id)
-            if c.takes_submissions()
+            if c.takes_submissions(ctx.is_moderator)
         ]
-        return open_[0] if len(open_) == 1 else None
+        if len(open_) > 1:
+            names = sorted(c.name for c in open_)
+            listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+            example = f'"{names[0]}"' if " " in names[0] else names[0]
+            raise UserError(
+                f"{len(names)} campaigns are taking ideas right now: {listed}. Say which one "
+                f"your idea is for with campaign:NAME, for example campaign:{example}."
+            )
+        return open_[0] if open_ else None
 
     # -- submit -------------------------------------------------------------------------
     async def submit(
@@ -88,6 +115,7 @@ class IdeaService:
         title = clean_title(title)
         description = clean_description(description)
         chosen = await self.campaign_named(ctx, campaign) if campaign else None
+        by_default = chosen is None
         chosen = chosen or await self._default_campaign(ctx)
         if chosen is not None and not chosen.takes_submissions(ctx.is_moderator):
             if chosen.mode == CampaignMode.PICK:
@@ -119,21 +147,25 @@ class IdeaService:
             updated_at=ctx.now,
             origin_channel=ctx.channel_id,
             round_id=round_id,
+            scheme=ctx.settings.vote_scheme(),
         )
         try:
             idea = await self.storage.ideas.add(idea)
         except DuplicateTitle:
             raise UserError(f"An idea called {title!r} already exists here.") from None
+        only = ", the only campaign taking ideas right now" if by_default else ""
         if queued:
+            joins = f" It is for campaign {chosen.name}{only}." if chosen else ""
             return Reply(
-                f"Thanks! Idea #{idea.id} is waiting for a moderator's approval.",
+                f"Thanks! Idea #{idea.id} is waiting for a moderator's approval.{joins}",
                 extra={"idea_id": str(idea.id)},
             )
         paid = await self.go_live(ctx, idea)
-        where = f" in campaign {chosen.name!r}" if chosen else ""
+        where = f" in campaign {chosen.name!r}{only}" if chosen else ""
         bonus = f" You earned {paid} points." if paid else ""
         return Reply(
-            f"Idea #{idea.id} {title!r} is posted{where}.{bonus}", extra={"idea_id": str(idea.id)}
+            f"Idea #{idea.id} {title!r} is posted{where}.{bonus}",
+            extra={"idea_id": str(idea.id)},
         )
 
     async def go_live(self, ctx: Context, idea: Idea) -> int:
@@ -253,12 +285,11 @@ class IdeaService:
         )
         if not rows:
             return Reply("No ideas match that yet. Be the first: `/idea submit`.")
-        mode = ctx.settings.vote_mode
         table = Table(
             title=f"Ideas ({sort})",
             headers=("#", "title", "status", "votes", "author"),
             rows=tuple(
-                (str(i.id), i.title, i.status.label, t.describe(mode), i.author_name)
+                (str(i.id), i.title, i.status.label, t.describe(i.scheme.mode), i.author_name)
                 for i, t in rows
             ),
         )
@@ -279,6 +310,7 @@ class IdeaService:
             raise UserError("Only the idea's author can do that.")
         if idea.status not in (IdeaStatus.NEW, IdeaStatus.PENDING):
             raise UserError(f"Idea #{idea.id} is {idea.status.label}; it can no longer change.")
+        await self.refuse_if_final(idea, "It can no longer change.")
         campaign = await self.campaign_of(idea)
         if campaign is not None and not campaign.takes_submissions(ctx.is_moderator):
             raise UserError(f"Campaign {campaign.name!r} no longer takes changes to ideas.")

@@ -207,9 +207,8 @@ class RoundSteps:
         paid = 0
         for place, (idea, _) in enumerate(winners, start=1):
             paid += await self.reward_winner(ctx, campaign, round_, idea, place)
-        mode = ctx.settings.vote_mode
         results = [
-            [str(n), str(i.id), i.title, i.author_name, t.describe(mode)]
+            [str(n), str(i.id), i.title, i.author_name, t.describe(i.scheme.mode)]
             for n, (i, t) in enumerate(ranked, start=1)
         ]
         await self.storage.campaigns.set_round_phase(

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.events import ReactionAdded, ReactionRemoved
-from bot.models import Campaign, Idea, LedgerEntry, Vote
+from bot.models import Campaign, Idea, LedgerEntry, Round, Vote
 from bot.ports.ledger import EarnedKey, NewEntry
 from bot.replies import Reply
-from bot.services.eligibility import vote_refusal
+from bot.services.eligibility import final_text, is_final, vote_refusal
 from bot.services.points import capped_amount
 from config.community import CommunitySettings
 
@@ -43,6 +43,7 @@ class VoteBatch:
     entries: list[NewEntry] = field(default_factory=list)
     touched: dict[int, Idea] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
+    rounds: dict[int, Round] = field(default_factory=dict)  # the ideas' rounds, by id
 
     def current(self, pair: Pair) -> Vote | None:
         return self.state[pair] if pair in self.state else self.stored.get(pair)
@@ -54,12 +55,13 @@ class VoteBatch:
         return self._removed(event)
 
     def _added(self, event: ReactionAdded) -> Reply:
-        value = self.settings.vote_value(event.emoji)
         idea = self.ideas.get(event.message_id)
+        value = idea.scheme.value(event.emoji) if idea is not None else None
         if value is None or idea is None:
             return Reply.nothing()
         campaign = self.campaigns.get(idea.campaign_id) if idea.campaign_id else None
-        refusal = vote_refusal(event.actor, idea, campaign, self.settings, self.now)
+        round_ = self.rounds.get(idea.round_id) if idea.round_id is not None else None
+        refusal = vote_refusal(event.actor, idea, campaign, self.settings, self.now, round_)
         if refusal is not None:
             self._count("refused")
             return Reply(refusal, ok=False, extra={"remove_reaction": "1"})
@@ -98,6 +100,14 @@ class VoteBatch:
         if current is None or current.emoji != event.emoji:
             # a reaction that was never counted, or one the latest vote already replaced
             return Reply.nothing()
+        round_ = self.rounds.get(idea.round_id) if idea.round_id is not None else None
+        if is_final(round_):
+            assert round_ is not None
+            campaign = self.campaigns.get(idea.campaign_id) if idea.campaign_id else None
+            self._count("refused")
+            # told privately; nothing for an adapter to take off or put back
+            text = final_text(idea, campaign, round_, "Your vote stays as it was counted.")
+            return Reply(text, ok=False)
         for key in (current.cast_key, current.received_key):
             self._reverse(key)
         self.state[pair] = None

@@ -17,7 +17,7 @@ from bot.context import AfterCommit, Context
 from bot.errors import DeliveryError
 from bot.events import Actor, ReactionAdded, ReactionRemoved
 from bot.metrics import Metrics
-from bot.models import Campaign, Idea, IdeaStatus, Vote
+from bot.models import Campaign, Idea, IdeaStatus, Round, Vote
 from bot.ports import ReactionSeen, Storage
 from bot.ports.ledger import EarnedKey
 from bot.replies import Message, Reply
@@ -106,6 +106,12 @@ class VotingService:
                 found = await storage.campaigns.get(community_id, idea.campaign_id)
                 if found is not None:
                     campaigns[found.id] = found
+        rounds: dict[int, Round] = {}
+        for idea in ideas.values():
+            if idea.round_id is not None and idea.round_id not in rounds:
+                round_ = await storage.campaigns.round(idea.round_id)
+                if round_ is not None:
+                    rounds[round_.id] = round_
         pairs = [
             (ideas[e.message_id].id, e.actor.member_id) for e in active if e.message_id in ideas
         ]
@@ -133,6 +139,7 @@ class VotingService:
             await storage.ledger.earned_many(earned_keys),
             known,
             support={i: t.support for i, t in tallies.items()},
+            rounds=rounds,
         )
         replies = [Reply.nothing() if e is None else batch.apply(e) for e in live]
         upserts, deletes = batch.vote_writes()
@@ -208,10 +215,9 @@ class VotingService:
             return 0, 0
         stamp = services.clock.now().isoformat()
         async with self.storage.transaction():
-            settings = await self.storage.communities.settings(community_id)
             by_member: dict[str, list[ReactionSeen]] = {}
             for r in seen:
-                if settings.vote_value(r.emoji) is not None and not r.actor.is_bot:
+                if idea.scheme.value(r.emoji) is not None and not r.actor.is_bot:
                     by_member.setdefault(r.actor.member_id, []).append(r)
             stored = {v.voter_id: v for v in await self.storage.votes.of_idea(idea.id)}
             events: list[ReactionEvent] = []

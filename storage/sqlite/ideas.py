@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import StorageError
-from bot.models import OPEN_STATUSES, Idea, IdeaStatus, Tally, Vote, title_key
+from bot.models import OPEN_STATUSES, Idea, IdeaStatus, Tally, Vote, VoteScheme, title_key
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from storage.sqlite.db import Database
 from storage.sqlite.rows import parse_ts, req_ts, ts
@@ -16,6 +17,11 @@ GONE = ("withdrawn", "merged", "rejected", "pending")
 VOTE_COLUMNS = "idea_id, voter_id, value, emoji, cast_key, received_key"
 
 TALLY_SQL = "SELECT voters, up, down, total FROM idea_tallies WHERE idea_id = ?"
+
+
+def _emojis(scheme: VoteScheme) -> str:
+    """A scheme's emojis as stored: compact JSON, the form SQLite's json functions write."""
+    return json.dumps(list(scheme.emojis), ensure_ascii=False, separators=(",", ":"))
 
 
 def _idea(row: Any) -> Idea:
@@ -38,6 +44,7 @@ def _idea(row: Any) -> Idea:
         thread_id=row["thread_id"],
         thread_url=row["thread_url"],
         round_id=row["round_id"],
+        scheme=VoteScheme(row["vote_mode"], tuple(json.loads(row["vote_emojis"]))),
     )
 
 
@@ -56,7 +63,8 @@ class SqliteIdeaRepo:
             cur = await self.db.execute(
                 "INSERT INTO ideas (community_id, campaign_id, title, title_key, description,"
                 " author_id, author_name, status, origin_channel, created_at, updated_at,"
-                " round_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " round_id, vote_mode, vote_emojis)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     idea.community_id,
                     idea.campaign_id,
@@ -70,6 +78,8 @@ class SqliteIdeaRepo:
                     ts(idea.created_at),
                     ts(idea.updated_at),
                     idea.round_id,
+                    idea.scheme.mode,
+                    _emojis(idea.scheme),
                 ),
             )
         except sqlite3.IntegrityError as exc:
@@ -167,6 +177,20 @@ class SqliteIdeaRepo:
             (community_id, campaign_id or 0, round_id or 0, key, exclude_id or -1),
         )
         return found is not None
+
+    async def count_other_scheme(self, community_id: str, scheme: VoteScheme) -> int:
+        marks = ",".join("?" * len(GONE))
+        value = await self.db.scalar(
+            "SELECT count(*) FROM ideas WHERE community_id = ? AND status NOT IN"
+            f" ({marks}) AND (vote_mode <> ? OR json(vote_emojis) <> json(?))",
+            (
+                community_id,
+                *GONE,
+                scheme.mode,
+                _emojis(scheme),
+            ),
+        )
+        return int(value or 0)
 
     async def count_open_by_author(self, community_id: str, author_id: str) -> int:
         marks = ",".join("?" * len(OPEN_STATUSES))

@@ -135,8 +135,8 @@ async def test_scheduled_contest_runs_on_time_from_opening_to_results(console: C
     assert await c.winners() == [("alice", 100), ("bob", 100)]
 
     late = await c.refused("as frank react 👍 3")
-    assert "Voting in 'Spring' has ended (closed)" in late
-    assert "see the results with `/campaign show Spring`" in late
+    assert "Spring is closed and voting in it has ended" in late
+    assert "See the results with `/campaign show Spring`" in late
     assert "(the 👍 is taken off card #3)" in late
     assert (await c.storage.votes.tally(3)).voters == 1
 
@@ -274,7 +274,7 @@ async def test_recurring_contest_opens_round_two_after_the_results(console: Cons
     out = await c.ok("advance 2d")
     assert "🗳️ Voting is open for **Weekly**: 1 idea(s)" in out  # only this round's ideas
     stale = await c.refused("as frank react 👍 2")
-    assert "Idea #2 was in an earlier round of 'Weekly', which has closed." in stale
+    assert "Round 1 of Weekly is closed and voting in it has ended" in stale
     assert "counts" in await c.ok("as frank react 👍 3")
 
     board = await c.ok('as alice /leaderboard campaign:"Weekly"')
@@ -313,7 +313,7 @@ async def test_recurring_pick_names_the_next_round_and_keeps_the_season(console:
     out = await c.ok("advance 6d")
     assert "🗳️ **Dress pick** (round 2) is open" in out
     stale = await c.refused("as dave react 👍 1")
-    assert "earlier round of 'Dress pick'" in stale
+    assert "Round 1 of Dress pick is closed" in stale and '/campaign show "Dress pick"' in stale
     assert (await c.storage.votes.tally(1)).voters == 2
 
     board = await c.ok('as carol /leaderboard campaign:"Dress pick"')

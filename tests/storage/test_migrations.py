@@ -155,3 +155,39 @@ async def test_failure_in_one_task_does_not_undo_another(db: Database) -> None:
     results = await asyncio.gather(good(), bad(), good(), return_exceptions=True)
     assert [type(r).__name__ for r in results] == ["NoneType", "ValueError", "NoneType"]
     assert await count(db) == 2
+
+
+async def test_existing_ideas_keep_the_voting_of_the_day_of_the_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0009 snapshots each idea's voting from its community's settings at upgrade time."""
+    import storage.sqlite.db as dbmod
+
+    every = migrations()
+    before = [m for m in every if m[0] < 9]
+    monkeypatch.setattr(dbmod, "migrations", lambda: before)
+    database = Database(str(tmp_path / "old.sqlite3"))
+    await database.open()
+    try:
+        await database.migrate()
+        settings = '{"vote_mode": "updown", "emoji_up": "🔥", "emoji_down": "🧊"}'
+        await database.execute(
+            "INSERT INTO communities (id, platform, settings_json, created_at)"
+            " VALUES ('c1', 'console', ?, ''), ('c2', 'console', '{}', '')",
+            (settings,),
+        )
+        for idea_id, community in ((1, "c1"), (2, "c2")):
+            await database.execute(
+                "INSERT INTO ideas (id, community_id, title, title_key, author_id, status,"
+                " created_at, updated_at) VALUES (?, ?, 't', 't', 'a', 'new', '', '')",
+                (idea_id, community),
+            )
+        monkeypatch.setattr(dbmod, "migrations", lambda: every)
+        assert 9 in await database.migrate()
+        rows = await database.fetchall("SELECT id, vote_mode, vote_emojis FROM ideas ORDER BY id")
+        assert [tuple(r) for r in rows] == [
+            (1, "updown", '["🔥","🧊"]'),
+            (2, "up", '["👍"]'),
+        ]
+    finally:
+        await database.close()

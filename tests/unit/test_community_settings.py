@@ -28,7 +28,7 @@ def test_defaults_are_sensible() -> None:
         ("timezone", "Europe/Paris", lambda s: s.timezone == "Europe/Paris"),
         ("ideas_channel", "C123", lambda s: s.ideas_channel == "C123"),
         ("ideas_channel", "none", lambda s: s.ideas_channel is None),
-        ("VOTE_MODE", "scale", lambda s: s.vote_value("3️⃣") == 3),
+        ("VOTE_MODE", "scale", lambda s: s.vote_scheme().value("3️⃣") == 3),
     ],
 )
 def test_apply_setting_valid(key: str, raw: str, check) -> None:  # type: ignore[no-untyped-def]

@@ -138,3 +138,8 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
     rows = await bot.rows("SELECT id, status FROM ideas ORDER BY id")
     assert [(r["id"], r["status"]) for r in rows] == [(1, "planned"), (2, "planned")]
     assert any("placed 1 in Winter" in text for text in fake.dms_to(alice))
+
+    # the round is closed: taking a reaction off changes nothing, and the member is told why
+    await fake.remove_reaction(bob.id, first, "👍")
+    await eventually(lambda: any("stays as it was counted" in t for t in fake.dms_to(bob)))
+    assert (1, bob.id, "👍") in await votes(bot)
