@@ -139,7 +139,7 @@ def test_stored_text_never_holds_bidi_controls(tmp_path: Path) -> None:
             idea = int(reply.extra["idea_id"])
             for path, options in [
                 ("idea status", {"idea": idea, "status": "declined", "reason": text}),
-                ("campaign create", {"name": f"{text} {n}", "mode": "board", "brief": text}),
+                ("campaign create", {"name": f"{text} {n}", "mode": "pick", "brief": text}),
                 ("points grant", {"member": "bob", "amount": 1, "reason": text}),
             ]:
                 reply = loop.run_until_complete(h.cmd(mod, path, **options))
