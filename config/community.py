@@ -26,6 +26,30 @@ RULES: tuple[str, ...] = (
     "idea_shipped",
 )
 
+#: what each rule is called where people read it ("10 points for submitting an idea")
+RULE_NAMES: dict[str, str] = {
+    "idea_submitted": "submitting an idea",
+    "vote_cast": "casting a vote",
+    "vote_received": "a vote on your idea",
+    "feedback_answered": "answering a prompt",
+    "thread_comment": "commenting in an idea's thread",
+    "milestone_reached": "an idea reaching a milestone",
+    "round_winner": "winning a round",
+    "idea_shipped": "an idea shipping",
+    "manual": "a moderator's adjustment",
+    "redemption": "redeeming a reward",
+}
+
+
+def rule_name(rule: str) -> str:
+    """The human name of a points rule (or other ledger entry kind); never the code word."""
+    if rule in RULE_NAMES:
+        return RULE_NAMES[rule]
+    base = rule.removeprefix("reverse:").removeprefix("reversal:")
+    if base != rule and base in RULE_NAMES:
+        return f"taking back {RULE_NAMES[base]}"
+    return rule.replace("_", " ").replace(":", " ")
+
 
 class RuleSetting(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -124,7 +148,7 @@ class CommunitySettings(BaseModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(
-                f"unknown timezone {value!r} (use an IANA name like Europe/Paris)"
+                f"unknown timezone “{value}” (use an IANA name like Europe/Paris)"
             ) from exc
         return value
 
@@ -195,7 +219,7 @@ def _parse_value(raw: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SettingError(f"could not read the list {text!r}: {exc.msg}") from exc
+            raise SettingError(f"could not read the list “{text}”: {exc.msg}") from exc
     if "," in text:
         return [part.strip() for part in text.split(",") if part.strip()]
     return text
@@ -205,7 +229,7 @@ def apply_setting(current: CommunitySettings, key: str, raw: str) -> CommunitySe
     """Return new settings with KEY set to the value RAW, or raise SettingError (no change)."""
     key = key.strip().lower()
     if key not in setting_keys():
-        raise SettingError(f"unknown setting {key!r}. Try `config show` to see every key.")
+        raise SettingError(f"unknown setting “{key}”. Try `config show` to see every key.")
     data = current.model_dump()
     value = _parse_value(raw)
     parts = key.split(".")

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.commands.spec import Command, Registry
 from bot.errors import UserError
+from bot.wording import quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,9 @@ def _bind(command: Command, words: list[str]) -> dict[str, Any]:
         if sep and key in names:
             options[key] = value
         elif sep and not value.startswith("/"):
-            raise UserError(f"`{command.path}` has no option {key!r}. Usage: {command.usage()}")
+            raise UserError(
+                f"`{command.path}` has no option {quoted(key)}. Usage: {command.usage()}"
+            )
         else:
             positional.append(word)
     free = [o for o in command.options if o.name not in options]
@@ -83,7 +86,7 @@ def _bind(command: Command, words: list[str]) -> dict[str, Any]:
             options[opt.name] = positional.pop(0)
     if positional:
         raise UserError(
-            f"Too many values for `{command.path}`: {' '.join(positional)[:60]!r}. "
+            f"Too many values for `{command.path}`: {quoted(' '.join(positional)[:60])}. "
             f"Usage: {command.usage()}"
         )
     return options

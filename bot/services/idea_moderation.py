@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.models import GONE_STATUSES, SETTABLE_STATUSES, Idea, IdeaStatus
 from bot.replies import Message, Reply, Table
+from bot.wording import quoted
 
 #: Moves that make sense; anything else needs an explicit intermediate step.
 ALLOWED: dict[IdeaStatus, frozenset[IdeaStatus]] = {
@@ -72,7 +73,7 @@ async def set_status(ctx: Context, idea_id: int, status: str, reason: str = "") 
     voters = await ctx.services.storage.votes.voters(idea.id)
     because = f" Reason: {reason}" if reason else ""
     notify_watchers(
-        ctx, idea, voters, f"Idea #{idea.id} {idea.title!r} is now {new.label}.{because}"
+        ctx, idea, voters, f"Idea #{idea.id} {quoted(idea.title)} is now {new.label}.{because}"
     )
     ideas.refresh(ctx, idea.id)
     return Reply(f"Idea #{idea.id} is now {new.label}.", ephemeral=False)
@@ -109,7 +110,7 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
         ctx,
         dup,
         dup_voters,
-        f"Idea #{dup.id} {dup.title!r} was merged into #{target.id} {target.title!r}; "
+        f"Idea #{dup.id} {quoted(dup.title)} was merged into #{target.id} {quoted(target.title)}; "
         "its votes now count there.",
     )
     ideas.refresh(ctx, dup.id, target.id)
@@ -131,7 +132,9 @@ async def approve(ctx: Context, idea_id: int) -> Reply:
     idea.status = IdeaStatus.NEW
     await ideas.go_live(ctx, idea)
     await ctx.audit("idea.approve", f"idea:{idea.id}")
-    notify_watchers(ctx, idea, [], f"Your idea #{idea.id} {idea.title!r} was approved and is live.")
+    notify_watchers(
+        ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was approved and is live."
+    )
     return Reply(f"Idea #{idea.id} is approved and posted.")
 
 
@@ -149,7 +152,7 @@ async def reject(ctx: Context, idea_id: int, reason: str = "") -> Reply:
     await ctx.audit("idea.reject", f"idea:{idea.id}", reason)
     because = f" Reason: {reason}" if reason else ""
     notify_watchers(
-        ctx, idea, [], f"Your idea #{idea.id} {idea.title!r} was not approved.{because}"
+        ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was not approved.{because}"
     )
     return Reply(f"Idea #{idea.id} is rejected.")
 

@@ -19,6 +19,7 @@ from bot.replies import IdeaCard, Reply, Table
 from bot.services.cards import card_text, render_card
 from bot.services.delivery import Delivery
 from bot.services.points import PointsService
+from bot.wording import quoted
 
 if TYPE_CHECKING:
     from bot.services.delivery import CardRefresher
@@ -64,7 +65,7 @@ class IdeaService:
     async def campaign_named(self, ctx: Context, name: str) -> Campaign:
         campaign = await self.storage.campaigns.by_name(ctx.community_id, name)
         if campaign is None:
-            raise NotFound(f"There is no campaign called {name!r}. See `/campaign list`.")
+            raise NotFound(f"There is no campaign called {quoted(name)}. See `/campaign list`.")
         return campaign
 
     async def campaign_of(self, idea: Idea) -> Campaign | None:
@@ -92,10 +93,12 @@ class IdeaService:
         if chosen is not None and not chosen.takes_submissions(ctx.is_moderator):
             if chosen.mode == CampaignMode.PICK:
                 raise UserError(
-                    f"In {chosen.name!r} the team posts the candidates; vote for your favourite!"
+                    f"In {quoted(chosen.name)} the team posts "
+                    "the candidates; vote for your favourite!"
                 )
             raise UserError(
-                f"Campaign {chosen.name!r} is not taking ideas right now (phase: {chosen.phase})."
+                f"Campaign {quoted(chosen.name)} is not taking ideas right now "
+                f"(phase: {chosen.phase})."
                 f" See `/campaign show {chosen.name}` for its dates."
             )
         await self._check_flood(ctx)
@@ -104,7 +107,9 @@ class IdeaService:
         if await self.storage.ideas.title_taken(
             ctx.community_id, campaign_id, title_key(title), round_id=round_id
         ):
-            raise UserError(f"An idea called {title!r} already exists here. Vote for it instead!")
+            raise UserError(
+                f"An idea called {quoted(title)} already exists here. Vote for it instead!"
+            )
         queued = ctx.settings.review_queue and not ctx.is_moderator
         idea = Idea(
             id=0,
@@ -123,17 +128,18 @@ class IdeaService:
         try:
             idea = await self.storage.ideas.add(idea)
         except DuplicateTitle:
-            raise UserError(f"An idea called {title!r} already exists here.") from None
+            raise UserError(f"An idea called {quoted(title)} already exists here.") from None
         if queued:
             return Reply(
                 f"Thanks! Idea #{idea.id} is waiting for a moderator's approval.",
                 extra={"idea_id": str(idea.id)},
             )
         paid = await self.go_live(ctx, idea)
-        where = f" in campaign {chosen.name!r}" if chosen else ""
+        where = f" in campaign {quoted(chosen.name)}" if chosen else ""
         bonus = f" You earned {paid} points." if paid else ""
         return Reply(
-            f"Idea #{idea.id} {title!r} is posted{where}.{bonus}", extra={"idea_id": str(idea.id)}
+            f"Idea #{idea.id} {quoted(title)} is posted{where}.{bonus}",
+            extra={"idea_id": str(idea.id)},
         )
 
     async def go_live(self, ctx: Context, idea: Idea) -> int:
@@ -281,7 +287,7 @@ class IdeaService:
             raise UserError(f"Idea #{idea.id} is {idea.status.label}; it can no longer change.")
         campaign = await self.campaign_of(idea)
         if campaign is not None and not campaign.takes_submissions(ctx.is_moderator):
-            raise UserError(f"Campaign {campaign.name!r} no longer takes changes to ideas.")
+            raise UserError(f"Campaign {quoted(campaign.name)} no longer takes changes to ideas.")
         return idea
 
     async def edit(
@@ -299,7 +305,7 @@ class IdeaService:
                 exclude_id=idea.id,
                 round_id=idea.round_id,
             ):
-                raise UserError(f"An idea called {idea.title!r} already exists here.")
+                raise UserError(f"An idea called {quoted(idea.title)} already exists here.")
         if description is not None:
             idea.description = clean_description(description)
         idea.updated_at = ctx.now

@@ -15,6 +15,7 @@ from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.ports.prompts import Prompt, PromptResponse
 from bot.replies import Table
+from bot.wording import quoted
 
 #: (lowest, highest) for the numeric kinds
 SCALES: dict[str, tuple[int, int]] = {"rating": (1, 5), "nps": (0, 10)}
@@ -39,7 +40,9 @@ def parse_options(raw: str) -> tuple[str, ...]:
         )
     for option in options:
         if len(option) > MAX_OPTION:
-            raise UserError(f"Option {option[:30]!r}… is longer than {MAX_OPTION} characters.")
+            raise UserError(
+                f"Option {quoted(option[:30])}… is longer than {MAX_OPTION} characters."
+            )
     folded = [o.casefold() for o in options]
     repeated = sorted({o for o in options if folded.count(o.casefold()) > 1})
     if repeated:
@@ -55,7 +58,9 @@ def normalise_answer(prompt: Prompt, values: tuple[str, ...]) -> tuple[tuple[str
         label = "A rating" if prompt.kind == "rating" else "A score"
         if len(cleaned) != 1 or not cleaned[0].isdecimal() or not low <= int(cleaned[0]) <= high:
             got = ", ".join(cleaned)[:40] or "nothing"
-            raise UserError(f"{label} is a whole number from {low} to {high}; {got!r} is not.")
+            raise UserError(
+                f"{label} is a whole number from {low} to {high}; {quoted(got)} is not."
+            )
         return (str(int(cleaned[0])),), int(cleaned[0])
     if prompt.kind == "text":
         text = "\n".join(v for v in cleaned if v)
@@ -70,7 +75,7 @@ def normalise_answer(prompt: Prompt, values: tuple[str, ...]) -> tuple[tuple[str
     unknown = [v for v in cleaned if v.casefold() not in by_key]
     if unknown:
         raise UserError(
-            f"{unknown[0][:40]!r} is not one of the options: {', '.join(prompt.options)}."
+            f"{quoted(unknown[0][:40])} is not one of the options: {', '.join(prompt.options)}."
         )
     chosen = tuple(by_key[v.casefold()] for v in cleaned)
     if prompt.kind == "single" and len(chosen) != 1:

@@ -25,6 +25,7 @@ from bot.services.prompt_results import (
     summarise,
 )
 from bot.timeparse import describe, parse_when
+from bot.wording import quoted
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -257,7 +258,7 @@ class PromptService:
         id_match = re.fullmatch(r"#?(\d+)", value)
         if kind == "idea" or (not kind and id_match):
             if not id_match:
-                raise UserError(f"{value[:40]!r} is not an idea number; use idea:12.")
+                raise UserError(f"{quoted(value[:40])} is not an idea number; use idea:12.")
             idea = await self.storage.ideas.get(community_id, int(id_match.group(1)))
             if idea is None:
                 raise NotFound(f"There is no idea #{id_match.group(1)} to ask about.")
@@ -267,7 +268,7 @@ class PromptService:
             if campaign is not None:
                 return Subject("campaign", campaign.name, campaign.id)
             if kind == "campaign":
-                raise NotFound(f"There is no campaign named {value[:60]!r}.")
+                raise NotFound(f"There is no campaign named {quoted(value[:60])}.")
         return Subject("product", value)
 
 

@@ -18,6 +18,7 @@ from bot.ports.rewards import Redemption, RedemptionStatus, Reward
 from bot.replies import Message
 from bot.services.delivery import Delivery
 from bot.services.points import MAX_ADJUSTMENT, PointsService
+from bot.wording import quoted
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -48,7 +49,7 @@ def parse_stock(text: str) -> int | None:
         number = int(cleaned)
     except ValueError:
         raise UserError(
-            f"stock must be a whole number or 'unlimited', not {text[:40]!r}."
+            f"stock must be a whole number or 'unlimited', not {quoted(text[:40])}."
         ) from None
     if not 0 <= number <= MAX_STOCK:
         raise UserError(f"stock must be between 0 and {MAX_STOCK:,} (or 'unlimited').")
@@ -76,7 +77,7 @@ class RewardService:
         if reward is None:
             reward = await self.storage.rewards.by_name(community_id, text)
         if reward is None or not reward.active:
-            raise NotFound(f"No reward {text[:60]!r} in the catalogue. See `/rewards list`.")
+            raise NotFound(f"No reward {quoted(text[:60])} in the catalogue. See `/rewards list`.")
         return reward
 
     async def held(self, community_id: str, redemption_id: int) -> Redemption:
