@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.wording import plural
+
 
 class IdeaStatus(StrEnum):
     PENDING = "pending"  # waiting in the review queue
@@ -172,8 +174,8 @@ class Tally:
         if mode == "updown":
             return f"+{self.up} / -{self.down} (score {self.total:+d})"
         if mode == "scale":
-            return f"{self.average:.1f}/5 from {self.voters} vote{'s' * (self.voters != 1)}"
-        return f"{self.up} vote{'s' * (self.up != 1)}"
+            return f"{self.average:.1f}/5 from {plural(self.voters, 'vote')}"
+        return plural(self.up, "vote")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.replies import Reply, Table
 from bot.services.points import MAX_ADJUSTMENT
 from bot.services.rewards import KEEP, Keep, describe_stock, parse_stock
+from bot.wording import plural
 
 PENDING_LIMIT = 25
 
@@ -78,7 +79,8 @@ def register(registry: Registry) -> None:
         count = None if stock is None else parse_stock(stock)
         made = await ctx.services.rewards.add(ctx, name, cost, count)
         return Reply(
-            f"Added #{made.id} {made.name}: {made.cost:,} points, stock {describe_stock(made)}."
+            f"Added #{made.id} {made.name}: {plural(made.cost, 'point')}, "
+            f"stock {describe_stock(made)}."
         )
 
     @registry.command(
@@ -101,7 +103,8 @@ def register(registry: Registry) -> None:
         count: int | Keep | None = KEEP if stock is None else parse_stock(stock)
         new = await ctx.services.rewards.edit(ctx, reward, name, cost, count)
         return Reply(
-            f"Updated #{new.id} {new.name}: {new.cost:,} points, stock {describe_stock(new)}."
+            f"Updated #{new.id} {new.name}: {plural(new.cost, 'point')}, "
+            f"stock {describe_stock(new)}."
         )
 
     @registry.command(
@@ -109,7 +112,12 @@ def register(registry: Registry) -> None:
     )
     async def remove(ctx: Context, reward: str) -> Reply:
         gone = await ctx.services.rewards.remove(ctx, reward)
-        waiting = f" {gone.held} request(s) still wait in `/rewards pending`." if gone.held else ""
+        waiting = (
+            f" {plural(gone.held, 'request')} still wait{'s' * (gone.held == 1)} "
+            "in `/rewards pending`."
+            if gone.held
+            else ""
+        )
         return Reply(f"Removed {gone.name} from the catalogue.{waiting}")
 
     @registry.command(
@@ -130,7 +138,9 @@ def register(registry: Registry) -> None:
     )
     async def reject(ctx: Context, redemption: int, reason: str = "") -> Reply:
         released = await ctx.services.rewards.reject(ctx, redemption, reason.strip())
-        return Reply(f"Rejected #{redemption}; {released:,} points went back to the member.")
+        return Reply(
+            f"Rejected #{redemption}; {plural(released, 'point')} went back to the member."
+        )
 
     @registry.command("rewards", "pending", "Redemptions waiting for a decision", moderator=True)
     async def pending(ctx: Context) -> Reply:

@@ -37,7 +37,7 @@ from bot.services.round_times import (
     timeline,
 )
 from bot.timeparse import describe, parse_when
-from bot.wording import quoted
+from bot.wording import ordinal, plural, quoted
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -230,7 +230,7 @@ class CampaignService:
             )
             rows.append((c.name, c.mode.value, c.phase.value, next_step_text(c, round_, ctx.now)))
         table = Table("Campaigns", ("name", "mode", "phase", "next"), tuple(rows))
-        return Reply(f"{len(campaigns)} campaign(s)", table=table)
+        return Reply(plural(len(campaigns), "campaign"), table=table)
 
     async def show(self, ctx: Context, name: str) -> Reply:
         campaign = await self.get(ctx, name)
@@ -258,11 +258,11 @@ class CampaignService:
                     * bool(campaign.schedule or closed_round.number > 1)
                 ),
                 ("place", "#", "title", "author", "votes"),
-                tuple(tuple(str(v) for v in row) for row in results[:10]),
+                tuple((ordinal(int(row[0])), *(str(v) for v in row[1:])) for row in results[:10]),
             )
         if campaign.phase not in (Phase.CLOSED, Phase.CANCELLED):
             ranked = rank(await self.steps.entries(campaign, round_))
-            lines.append(f"{len(ranked)} idea(s) this round")
+            lines.append(f"{plural(len(ranked), 'idea')} this round")
             if ranked:
                 table = Table(
                     "Leading ideas",

@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.models import GONE_STATUSES, SETTABLE_STATUSES, Idea, IdeaStatus
 from bot.replies import Message, Reply, Table
-from bot.wording import quoted
+from bot.wording import plural, quoted
 
 #: Moves that make sense; anything else needs an explicit intermediate step.
 ALLOWED: dict[IdeaStatus, frozenset[IdeaStatus]] = {
@@ -115,7 +115,8 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
     )
     ideas.refresh(ctx, dup.id, target.id)
     return Reply(
-        f"Merged #{dup.id} into #{target.id}: {moved} vote(s) moved, shared voters counted once.",
+        f"Merged #{dup.id} into #{target.id}: {plural(moved, 'vote')} moved, "
+        "shared voters counted once.",
         ephemeral=False,
     )
 
@@ -170,4 +171,4 @@ async def queue(ctx: Context) -> Reply:
         ("#", "title", "author"),
         tuple((str(i.id), i.title, i.author_name) for i, _ in rows),
     )
-    return Reply(f"{len(rows)} idea(s) waiting for review", table=table)
+    return Reply(f"{plural(len(rows), 'idea')} waiting for review", table=table)

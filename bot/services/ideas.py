@@ -19,7 +19,7 @@ from bot.replies import IdeaCard, Reply, Table
 from bot.services.cards import card_text, render_card
 from bot.services.delivery import Delivery
 from bot.services.points import PointsService
-from bot.wording import quoted
+from bot.wording import plural, quoted
 
 if TYPE_CHECKING:
     from bot.services.delivery import CardRefresher
@@ -136,7 +136,7 @@ class IdeaService:
             )
         paid = await self.go_live(ctx, idea)
         where = f" in campaign {quoted(chosen.name)}" if chosen else ""
-        bonus = f" You earned {paid} points." if paid else ""
+        bonus = f" You earned {plural(paid, 'point')}." if paid else ""
         return Reply(
             f"Idea #{idea.id} {quoted(title)} is posted{where}.{bonus}",
             extra={"idea_id": str(idea.id)},
@@ -166,7 +166,9 @@ class IdeaService:
             if last is not None and ctx.now < last + timedelta(minutes=cooldown):
                 wait = last + timedelta(minutes=cooldown) - ctx.now
                 minutes = max(1, int(wait.total_seconds() + 59) // 60)
-                raise UserError(f"Please wait {minutes} more minute(s) before your next idea.")
+                raise UserError(
+                    f"Please wait {plural(minutes, 'more minute')} before your next idea."
+                )
         open_count = await self.storage.ideas.count_open_by_author(
             ctx.community_id, ctx.actor.member_id
         )
@@ -327,7 +329,11 @@ class IdeaService:
                     ctx.community_id, vote.received_key, ctx.now, ctx.settings
                 )
         self.refresh(ctx, idea.id)
-        note = f" {taken} points it earned were taken back." if taken else ""
+        note = (
+            f" {plural(taken, 'point')} it earned {'was' if taken == 1 else 'were'} taken back."
+            if taken
+            else ""
+        )
         return Reply(f"Idea #{idea.id} is withdrawn.{note}")
 
     async def thread_comment(self, ctx: Context, thread_id: str) -> Reply:

@@ -15,7 +15,7 @@ from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.ports.prompts import Prompt, PromptResponse
 from bot.replies import Table
-from bot.wording import quoted
+from bot.wording import plural, quoted
 
 #: (lowest, highest) for the numeric kinds
 SCALES: dict[str, tuple[int, int]] = {"rating": (1, 5), "nps": (0, 10)}
@@ -120,7 +120,7 @@ def nps_score(scores: list[int]) -> int | None:
 
 def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
     count = len(responses)
-    lines = [f"{count} response{'s' * (count != 1)}."]
+    lines = [f"{plural(count, 'response')}."]
     average: float | None = None
     nps: int | None = None
     texts: tuple[tuple[str | None, str], ...] = ()
@@ -153,7 +153,7 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
         texts = _texts(prompt, responses)
         shown = texts[:SHOWN_TEXTS]
         if len(texts) > len(shown):
-            lines.append(f"Showing {len(shown)} of {len(texts)} answers; export for all.")
+            lines.append(f"Showing {len(shown)} of {plural(len(texts), 'answer')}; export for all.")
         if prompt.anonymous:
             table = Table("Answers", ("answer",), tuple((t,) for _, t in shown))
         else:

@@ -18,7 +18,7 @@ from bot.ports.rewards import Redemption, RedemptionStatus, Reward
 from bot.replies import Message
 from bot.services.delivery import Delivery
 from bot.services.points import MAX_ADJUSTMENT, PointsService
-from bot.wording import quoted
+from bot.wording import plural, quoted
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -119,7 +119,8 @@ class RewardService:
             _check_cost(new_cost)
             if new_stock is not None and new_stock < old.held:
                 raise UserError(
-                    f"{old.held} request(s) for {old.name} are waiting, so stock cannot go below "
+                    f"{plural(old.held, 'request')} for {old.name} "
+                    f"{'is' if old.held == 1 else 'are'} waiting, so stock cannot go below "
                     f"{old.held}. Approve or reject them first (`/rewards pending`)."
                 )
             changes = [
@@ -160,7 +161,7 @@ class RewardService:
             balance = await self.storage.ledger.balance(community, member)
             if balance < reward.cost:
                 raise UserError(
-                    f"{reward.name} costs {reward.cost:,} points and you have {balance:,}; "
+                    f"{reward.name} costs {plural(reward.cost, 'point')} and you have {balance:,}; "
                     f"{reward.cost - balance:,} to go."
                 )
             redemption = await self.storage.rewards.hold(
@@ -221,7 +222,7 @@ class RewardService:
             ctx,
             found.member_id,
             f"Your request #{found.id} for {found.reward_name} was declined{because} "
-            f"Your {released:,} points are back.",
+            f"Your {plural(released, 'point')} {'is' if released == 1 else 'are'} back.",
         )
         return released
 
