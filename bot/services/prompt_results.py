@@ -92,7 +92,7 @@ def show_answer(prompt: Prompt, answer: tuple[str, ...]) -> str:
         return f"{answer[0]}/10"
     if prompt.kind == "text":
         text = answer[0]
-        return repr(text if len(text) <= 60 else text[:59] + "…")
+        return quoted(text if len(text) <= 60 else text[:59] + "…")
     return ", ".join(answer)
 
 
