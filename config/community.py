@@ -298,6 +298,16 @@ def setting_problem(key: str, raw: str, exc: ValidationError) -> str:
     return f"{key} can't be “{shown}”: it takes {accepts(key)}."
 
 
+def describe_setting(key: str) -> str:
+    """What a setting means, for ``config show``: the rule's human name for point rules."""
+    parts = key.split(".")
+    if parts[0] == "points" and len(parts) == 3:
+        what = rule_name(parts[1])
+        return f"points for {what}" if parts[2] == "value" else f"most points a day for {what}"
+    info = CommunitySettings.model_fields.get(key)
+    return (info.description or "") if info else ""
+
+
 def flatten(settings: CommunitySettings) -> list[tuple[str, str]]:
     """(key, value) pairs for ``config show``."""
     rows: list[tuple[str, str]] = []

@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.replies import Attachment, Reply, Table
-from config.community import SettingError, apply_setting, flatten
+from config.community import SettingError, apply_setting, describe_setting, flatten
 
 
 def register(registry: Registry) -> None:
@@ -30,10 +30,10 @@ def register(registry: Registry) -> None:
 
     @registry.command("cocreate", "config show", "Show this community's settings", moderator=True)
     async def config_show(ctx: Context) -> Reply:
-        rows = tuple((key, value) for key, value in flatten(ctx.settings))
+        rows = tuple((key, value, describe_setting(key)) for key, value in flatten(ctx.settings))
         return Reply(
             "Settings (change one with `/cocreate config set KEY VALUE`)",
-            table=Table("Settings", ("key", "value"), rows),
+            table=Table("Settings", ("key", "value", "what it does"), rows),
         )
 
     @registry.command(

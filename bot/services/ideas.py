@@ -19,7 +19,7 @@ from bot.replies import IdeaCard, Reply, Table
 from bot.services.cards import card_text, render_card
 from bot.services.delivery import Delivery
 from bot.services.points import PointsService
-from bot.wording import plural, quoted
+from bot.wording import page_of, past_the_end, plural, quoted
 
 if TYPE_CHECKING:
     from bot.services.delivery import CardRefresher
@@ -259,6 +259,10 @@ class IdeaService:
         rows = await self.storage.ideas.search(
             ctx.community_id, filters, sort, ctx.now, limit=10, offset=(page - 1) * 10
         )
+        total = await self.storage.ideas.count(ctx.community_id, filters)
+        pages = -(-total // 10)
+        if not rows and page > 1 and total:
+            return Reply(past_the_end("ideas", page, pages))
         if not rows:
             return Reply("No ideas match that yet. Be the first: `/idea submit`.")
         mode = ctx.settings.vote_mode
@@ -270,7 +274,7 @@ class IdeaService:
                 for i, t in rows
             ),
         )
-        return Reply(f"Ideas, {sort} first (page {page})", table=table)
+        return Reply(f"{plural(total, 'idea')}, {sort} first ({page_of(page, pages)})", table=table)
 
     async def show(self, ctx: Context, idea_id: int) -> Reply:
         idea = await self.get(ctx, idea_id)
