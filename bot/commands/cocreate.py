@@ -11,18 +11,28 @@ from bot.context import Context
 from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.replies import Attachment, Reply, Table
+from bot.wording import join_names
 from config.community import SettingError, apply_setting, describe_setting, flatten
 
 
 def register(registry: Registry) -> None:
-    @registry.command("cocreate", "help", "What Cocreate can do and how")
-    async def help_(ctx: Context) -> Reply:
+    @registry.command(
+        "cocreate",
+        "help",
+        "What Cocreate can do and how",
+        Option("topic", "One command's verbs, e.g. idea", max_length=40),
+    )
+    async def help_(ctx: Context, topic: str | None = None) -> Reply:
+        if topic is not None:
+            return Reply(topic_help(registry, topic.strip().lstrip("/").lower(), ctx.is_moderator))
         lines = ["**Cocreate**: propose ideas, vote with reactions, answer prompts, earn points."]
-        for topic, description in registry.topics.items():
+        for topic_, description in registry.topics.items():
             verbs = [
-                c.verb for c in registry.in_topic(topic) if ctx.is_moderator or not c.moderator
+                c.verb for c in registry.in_topic(topic_) if ctx.is_moderator or not c.moderator
             ]
-            lines.append(f"/{topic} — {description}: {', '.join(verbs)}")
+            if verbs:
+                lines.append(f"/{topic_} — {description}: {join_names(verbs)}")
+        lines.append("Type a command alone (like /idea) or `/cocreate help idea` for its verbs.")
         lines.append(
             "Vote on an idea by reacting on its card: " + " ".join(ctx.settings.vote_emojis())
         )
@@ -108,6 +118,21 @@ def register(registry: Registry) -> None:
         return Reply(
             "Audit log", table=Table("Audit log", ("when", "who", "what", "on", "detail"), rows)
         )
+
+
+def topic_help(registry: Registry, topic: str, moderator: bool) -> str:
+    """A topic's verbs, one line each, from the command registry (so it cannot drift)."""
+    if topic not in registry.topics:
+        known = join_names([f"/{t}" for t in registry.topics], "or")
+        raise UserError(f"There is no /{topic} command. Try {known}.")
+    lines = [f"/{topic}: {registry.topics[topic]}"]
+    for command in registry.in_topic(topic):
+        if moderator or not command.moderator:
+            who = " (moderators)" if command.moderator else ""
+            lines.append(f"• `{command.usage()}` — {command.description}{who}")
+    if len(lines) == 1:
+        lines.append(f"Only moderators use /{topic}.")
+    return "\n".join(lines)
 
 
 def export_zip(tables: dict[str, tuple[list[str], list[dict[str, Any]]]]) -> bytes:

@@ -45,6 +45,10 @@ def parse_command(registry: Registry, topic: str, text: str) -> ParsedCommand:
         verb = ""
     else:
         default = _default_verb(topic, verbs)
+        helper = registry.get("cocreate", "help")
+        if default is None and not words and helper is not None:
+            # a topic typed alone shows its verbs
+            return ParsedCommand(helper, {"topic": topic})
         if default is None:
             known = ", ".join(sorted(v for v in verbs if v))
             raise UserError(f"/{topic} has no `{verb}`. Try one of: {known}.")
