@@ -79,7 +79,7 @@ async def _standing(ctx: Context, member_id: str) -> str:
     ledger = ctx.services.storage.ledger
     balance = await ledger.balance(ctx.community_id, member_id)
     rank = await ledger.rank(ctx.community_id, member_id, None)
-    where = f" ({ordinal(rank[0])} all-time)" if rank else ""
+    where = f" ({ordinal(rank[0])} place all-time)" if rank else ""
     return f"{plural(balance, 'point')}{where}"
 
 
@@ -234,6 +234,6 @@ def register(registry: Registry) -> None:
         if mine is None:
             own = f"You have no points {label} yet."
         else:
-            own = f"You are {ordinal(mine[0])} with {plural(mine[1], 'point')} {label}."
+            own = f"You are in {ordinal(mine[0])} place with {plural(mine[1], 'point')} {label}."
         table = Table(title, ("Rank", "Member", "Points"), rows)
         return Reply(own, table=table)
