@@ -111,13 +111,28 @@ def register(registry: Registry) -> None:
     )
     async def audit(ctx: Context, limit: int = 20) -> Reply:
         entries = await ctx.services.storage.audit.recent(ctx.community_id, limit)
+        names = await ctx.services.storage.members.names(
+            ctx.community_id, sorted({e.actor_id for e in entries})
+        )
         rows = tuple(
-            (e.created_at.strftime("%Y-%m-%d %H:%M"), e.actor_id, e.action, e.target, e.detail)
+            (
+                e.created_at.strftime("%Y-%m-%d %H:%M"),
+                names.get(e.actor_id) or e.actor_id,
+                e.action.replace(".", " ").replace("_", " "),
+                _target(e.target),
+                e.detail,
+            )
             for e in entries
         )
         return Reply(
             "Audit log", table=Table("Audit log", ("when", "who", "what", "on", "detail"), rows)
         )
+
+
+def _target(target: str) -> str:
+    """An audit target ("idea:3") as people write it ("idea #3")."""
+    kind, sep, ref = target.partition(":")
+    return f"{kind} #{ref}" if sep and ref.isdigit() else target.replace(":", " ")
 
 
 def topic_help(registry: Registry, topic: str, moderator: bool) -> str:

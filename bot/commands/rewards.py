@@ -47,7 +47,7 @@ def register(registry: Registry) -> None:
             return Reply(f"The catalogue is empty for now. You have {balance:,} points.")
         rows = tuple((f"#{r.id}", r.name, f"{r.cost:,}", describe_stock(r)) for r in rewards)
         return Reply(
-            f"You have {balance:,} points. Redeem with `/rewards redeem <name or number>`.",
+            f"You have {plural(balance, 'point')}. Redeem with `/rewards redeem <name or number>`.",
             table=Table("Rewards", ("No.", "Reward", "Cost", "Stock"), rows),
         )
 
@@ -55,8 +55,9 @@ def register(registry: Registry) -> None:
     async def redeem(ctx: Context, reward: str) -> Reply:
         done = await ctx.services.rewards.redeem(ctx, reward)
         return Reply(
-            f"Requested {done.reward_name} (request #{done.id}). {done.cost:,} points are held "
-            "until a moderator approves it; if it is declined you get them back."
+            f"Requested {done.reward_name} (request #{done.id}). {plural(done.cost, 'point')} "
+            f"{'is' if done.cost == 1 else 'are'} held until a moderator approves it; "
+            f"if it is declined you get {'it' if done.cost == 1 else 'them'} back."
         )
 
     @registry.command(

@@ -104,7 +104,9 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
     dup.merged_into = target.id
     dup.updated_at = ctx.now
     await storage.ideas.save(dup)
-    await ctx.audit("idea.merge", f"idea:{dup.id}", f"into idea:{target.id}, {moved} votes moved")
+    await ctx.audit(
+        "idea.merge", f"idea:{dup.id}", f"into idea:{target.id}, {plural(moved, 'vote')} moved"
+    )
     await ctx.services.voting.check_milestones(ctx, target)
     notify_watchers(
         ctx,
