@@ -36,7 +36,7 @@ async def setup_contest(bot: Bot, mod: Member) -> None:
             mod, "campaign create", name="Winter", mode="contest", brief="Name our winter flavour"
         )
     ).answered()
-    assert "Campaign 'Winter' (contest) is open" in created.text
+    assert "Campaign “Winter” (contest) is open" in created.text
     assert not created.ephemeral  # the channel sees a campaign start
 
 
