@@ -53,7 +53,7 @@ async def test_full_contest_cycle_runs_every_step_once_in_order(harness: Harness
     assert "opening" in texts[0] and "is open for ideas" in texts[1]
     assert "Voting is open" in texts[2] and "2 ideas" in texts[2]
     assert "voting closes in 1d" in texts[3]
-    assert "Winners: #1 'Oat latte'" in texts[4]
+    assert "Winner: #1 “Oat latte”" in texts[4]
     results = h.platform.posts[-1].message.table
     assert results is not None and [r[2] for r in results.rows] == ["Oat latte", "Mocha"]
     assert await winner_rows(h) == [("alice", 100)]

@@ -52,7 +52,7 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
             alice, "idea submit", title="Oat latte", description="@everyone creamy <@&123>"
         )
     ).answered()
-    assert "Idea #1 'Oat latte' is posted in campaign 'Winter'" in sent.text
+    assert "Idea #1 “Oat latte” is posted in campaign “Winter”" in sent.text
     # bob uses the form: /idea submit with no options opens a modal built from its options
     form = await (await fake.slash(bob, "idea submit")).answered()
     assert form.form["custom_id"] == ids.command_form("idea", "submit")
@@ -76,7 +76,7 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
     assert idea is not None and idea.thread_id == first.id
 
     opened = await (await fake.slash(mod, "campaign vote", name="Winter")).answered()
-    assert "Voting is open for 'Winter'" in opened.text
+    assert "Voting is open for “Winter”" in opened.text
 
     await fake.add_reaction(bob, first, "👍")
     await fake.add_reaction(carol, first, "👍")
@@ -127,7 +127,9 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
     await eventually(lambda: "2" in first.embeds[0]["fields"][-1]["value"])
 
     closed = await (await fake.slash(mod, "campaign close", name="Winter")).answered()
-    assert "Winter** is closed. Winners: #1 'Oat latte', #2 'Gingerbread cold brew'" in closed.text
+    assert (
+        "Winter** is closed. Winners: #1 “Oat latte” and #2 “Gingerbread cold brew”" in closed.text
+    )
     await bot.settle()
     results = [
         m
