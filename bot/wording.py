@@ -8,6 +8,10 @@ quotations with these helpers, so "1 votes", "vote(s)", "place 1" or a Python-qu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.ports.community import MemberRepo
 
 #: nouns whose plural is not the noun plus "s"
 _IRREGULAR = {
@@ -87,3 +91,18 @@ def past_the_end(what: str, page: int, pages: int) -> str:
         f"There are no {what} on page {page}; there {'is' if pages == 1 else 'are'} "
         f"{plural(pages, 'page')}."
     )
+
+
+async def member_names(
+    members: MemberRepo, community_id: str, member_ids: Iterable[str]
+) -> dict[str, str]:
+    """The one name each member goes by in every reply: the display name stored in members
+    (kept fresh from each event the member causes), or the platform id when none is known."""
+    ids = list(dict.fromkeys(member_ids))
+    stored = await members.names(community_id, ids) if ids else {}
+    return {m: stored.get(m) or m for m in ids}
+
+
+async def member_name(members: MemberRepo, community_id: str, member_id: str) -> str:
+    """``member_names`` for one member."""
+    return (await member_names(members, community_id, [member_id]))[member_id]

@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.replies import Attachment, Reply, Table
-from bot.wording import join_names
+from bot.wording import join_names, member_names
 from config.community import SettingError, apply_setting, describe_setting, flatten
 
 
@@ -111,8 +111,8 @@ def register(registry: Registry) -> None:
     )
     async def audit(ctx: Context, limit: int = 20) -> Reply:
         entries = await ctx.services.storage.audit.recent(ctx.community_id, limit)
-        names = await ctx.services.storage.members.names(
-            ctx.community_id, sorted({e.actor_id for e in entries})
+        names = await member_names(
+            ctx.services.storage.members, ctx.community_id, (e.actor_id for e in entries)
         )
         rows = tuple(
             (

@@ -17,7 +17,7 @@ from bot.errors import UserError
 from bot.models import LedgerEntry
 from bot.replies import Message, Reply, Table
 from bot.services.points import MAX_ADJUSTMENT
-from bot.wording import ordinal, plural
+from bot.wording import member_name, member_names, ordinal, plural
 from config.community import rule_name
 
 PERIODS = ("all", "week", "month")
@@ -60,7 +60,7 @@ def _what(entry: LedgerEntry) -> str:
 
 
 async def _name(ctx: Context, member_id: str) -> str:
-    return await ctx.services.storage.members.name(ctx.community_id, member_id) or member_id
+    return await member_name(ctx.services.storage.members, ctx.community_id, member_id)
 
 
 async def _history_table(ctx: Context, member_id: str, title: str) -> Table | None:
@@ -229,7 +229,9 @@ def register(registry: Registry) -> None:
             title = f"Leaderboard, {label}"
         if not top:
             return Reply(f"No points earned {label} yet.")
-        names = await ctx.services.storage.members.names(ctx.community_id, [m for _, m, _ in top])
+        names = await member_names(
+            ctx.services.storage.members, ctx.community_id, [m for _, m, _ in top]
+        )
         rows = tuple((ordinal(r), names.get(m) or m, f"{p:,}") for r, m, p in top)
         if mine is None:
             own = f"You have no points {label} yet."

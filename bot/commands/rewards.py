@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.replies import Reply, Table
 from bot.services.points import MAX_ADJUSTMENT
 from bot.services.rewards import KEEP, Keep, describe_stock, parse_stock
-from bot.wording import plural
+from bot.wording import member_name, member_names, plural
 
 PENDING_LIMIT = 25
 
@@ -126,7 +126,7 @@ def register(registry: Registry) -> None:
     )
     async def approve(ctx: Context, redemption: int) -> Reply:
         done = await ctx.services.rewards.approve(ctx, redemption)
-        name = await ctx.services.storage.members.name(ctx.community_id, done.member_id)
+        name = await member_name(ctx.services.storage.members, ctx.community_id, done.member_id)
         return Reply(f"Approved #{done.id}: {done.reward_name} for {name or done.member_id}.")
 
     @registry.command(
@@ -149,7 +149,7 @@ def register(registry: Registry) -> None:
         queue = await storage.rewards.pending(ctx.community_id, PENDING_LIMIT)
         if not queue:
             return Reply("No redemptions are waiting.")
-        names = await storage.members.names(ctx.community_id, [r.member_id for r in queue])
+        names = await member_names(storage.members, ctx.community_id, [r.member_id for r in queue])
         zone = ZoneInfo(ctx.settings.timezone)
         rows = tuple(
             (

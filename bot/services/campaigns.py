@@ -37,7 +37,7 @@ from bot.services.round_times import (
     timeline,
 )
 from bot.timeparse import describe, parse_when
-from bot.wording import ordinal, plural, quoted
+from bot.wording import member_names, ordinal, plural, quoted
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -274,7 +274,9 @@ class CampaignService:
                 )
         season = await self.storage.ledger.season_top(ctx.community_id, campaign.id, 3)
         if season:
-            names = await self.storage.members.names(ctx.community_id, [m for m, _ in season])
+            names = await member_names(
+                self.storage.members, ctx.community_id, (m for m, _ in season)
+            )
             top = ", ".join(f"{names.get(m) or m} {p:,}" for m, p in season)
             quoted = f'"{campaign.name}"' if " " in campaign.name else campaign.name
             lines.append(f"Season leaders: {top} (`/leaderboard campaign:{quoted}`)")
