@@ -69,7 +69,7 @@ async def set_status(ctx: Context, idea_id: int, status: str, reason: str = "") 
             ctx.settings,
             ref=f"idea:{idea.id}",
         )
-    await ctx.audit("idea.status", f"idea:{idea.id}", f"{new.value} {reason}".strip())
+    await ctx.audit("idea.status", f"idea:{idea.id}", f"{new.label} {reason}".strip())
     voters = await ctx.services.storage.votes.voters(idea.id)
     because = f" Reason: {reason}" if reason else ""
     notify_watchers(

@@ -283,7 +283,7 @@ class VotingService:
                     "system",
                     "idea.status",
                     f"idea:{idea.id}",
-                    "under_review (support threshold)",
+                    "under review (support threshold)",
                     ctx.now,
                 )
                 message = Message(
