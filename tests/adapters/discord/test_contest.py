@@ -63,7 +63,7 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
             bob, form.form["custom_id"], {"title": "Gingerbread cold brew", "description": ""}
         )
     ).answered()
-    assert "Idea #2 'Gingerbread cold brew' is posted" in submitted.text
+    assert "Idea #2 “Gingerbread cold brew” is posted" in submitted.text
     await bot.settle()
 
     first, second = await card_of(bot, 1), await card_of(bot, 2)
@@ -139,4 +139,4 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
     assert len(results) >= 1 and "Oat latte" in results[-1].embeds[0]["description"]
     rows = await bot.rows("SELECT id, status FROM ideas ORDER BY id")
     assert [(r["id"], r["status"]) for r in rows] == [(1, "planned"), (2, "planned")]
-    assert any("placed 1 in Winter" in text for text in fake.dms_to(alice))
+    assert any("placed 1st in Winter" in text for text in fake.dms_to(alice))
