@@ -44,7 +44,7 @@ def register(registry: Registry) -> None:
         rewards = await ctx.services.storage.rewards.catalogue(ctx.community_id)
         balance = await ctx.services.storage.ledger.balance(ctx.community_id, ctx.actor.member_id)
         if not rewards:
-            return Reply(f"The catalogue is empty for now. You have {balance:,} points.")
+            return Reply(f"The catalogue is empty for now. You have {plural(balance, 'point')}.")
         rows = tuple((f"#{r.id}", r.name, f"{r.cost:,}", describe_stock(r)) for r in rewards)
         return Reply(
             f"You have {plural(balance, 'point')}. Redeem with `/rewards redeem <name or number>`.",

@@ -194,7 +194,8 @@ class RewardService:
             await ctx.audit(
                 "rewards.approve",
                 target=f"redemption:{found.id}",
-                detail=f"{found.reward_name} for member:{found.member_id} ({found.cost} points)",
+                detail=f"{found.reward_name} for member:{found.member_id} "
+                f"({plural(found.cost, 'point')})",
             )
         self._tell(
             ctx,
