@@ -37,7 +37,7 @@ from bot.services.round_times import (
     timeline,
 )
 from bot.timeparse import describe, parse_when
-from bot.wording import member_names, ordinal, plural, quoted
+from bot.wording import a_an, member_names, ordinal, plural, quoted
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -299,7 +299,7 @@ class CampaignService:
         round_ = await self.steps.current(campaign)
         if campaign.always_open or campaign.mode == CampaignMode.PICK:
             raise UserError(
-                f"Campaign {quoted(campaign.name)} is a {campaign.mode.value} (phase "
+                f"Campaign {quoted(campaign.name)} is {a_an(campaign.mode.value)} (phase "
                 f"{campaign.phase.value}): it takes votes whenever it is open."
             )
         if not await self.steps.open_voting(ctx, campaign, round_):

@@ -34,7 +34,7 @@ from bot.services.round_times import (
     reminder_time,
 )
 from bot.timeparse import describe
-from bot.wording import join_names, ordinal, plural, quoted
+from bot.wording import a_an, join_names, ordinal, plural, quoted
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -226,7 +226,7 @@ class RoundSteps:
         names = f"Winner{'s' * (len(winners) > 1)}: {names}" if winners else "There is no winner"
         if campaign.always_open:
             text = (
-                f"🏁 **{campaign.name}** is closed (a {campaign.mode.value} has no winners). "
+                f"🏁 **{campaign.name}** is closed ({a_an(campaign.mode.value)} has no winners). "
                 "Thank you for every idea and vote!"
             )
         elif campaign.mode == CampaignMode.PICK and winners:
