@@ -20,6 +20,7 @@ from benchmarks import common
 from bot.app import build_app
 from bot.clock import FakeClock
 from bot.events import CommandInvoked
+from bot.wording import ordinal
 from storage.sqlite.store import open_storage
 
 RUNS = 21
@@ -71,7 +72,8 @@ def main() -> None:
         timings, texts = asyncio.run(measure(path, [middle, last]))
     for member_id in (middle, last):
         rank = 1 + sum(1 for p in points.values() if p > points[member_id])
-        assert f"You are #{rank} with" in texts[member_id], (rank, texts[member_id])
+        expected = f"You are in {ordinal(rank)} place with"
+        assert expected in texts[member_id], (rank, texts[member_id])
     top = ranked[0]
     assert top.capitalize() in texts[middle], texts[middle]
     ms = max(timings.values())

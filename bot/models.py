@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot import text_clean
+from bot.wording import plural
 
 
 class IdeaStatus(StrEnum):
@@ -207,8 +208,8 @@ class Tally:
         if mode == "updown":
             return f"+{self.up} / -{self.down} (score {self.total:+d})"
         if mode == "scale":
-            return f"{self.average:.1f}/5 from {self.voters} vote{'s' * (self.voters != 1)}"
-        return f"{self.up} vote{'s' * (self.up != 1)}"
+            return f"{self.average:.1f}/5 from {plural(self.voters, 'vote')}"
+        return plural(self.up, "vote")
 
 
 @dataclass(frozen=True, slots=True)

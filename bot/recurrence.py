@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
+from bot.wording import quoted
 
 _DAY_NAMES = (
     ("monday", "mon"),
@@ -117,7 +118,7 @@ def parse_recurrence(text: str) -> Recurrence:
     assert match is not None
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise UserError(f"{clock!r} is not a time of day (00:00 to 23:59). {HINT}")
+        raise UserError(f"{quoted(clock)} is not a time of day (00:00 to 23:59). {HINT}")
     days: set[int] = set()
     for word in words:
         if word in (",", "and"):
@@ -128,7 +129,7 @@ def parse_recurrence(text: str) -> Recurrence:
         elif key in _GROUPS:
             days |= _GROUPS[key]
         else:
-            raise UserError(f"I could not read {word!r} as a day. {HINT}")
+            raise UserError(f"I could not read {quoted(word)} as a day. {HINT}")
     if not days:
         raise UserError(f"A schedule needs at least one day. {HINT}")
     return Recurrence(frozenset(days), time(hour, minute))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
+from bot.wording import quoted
 
 #: How far ahead a close time or schedule may be; a typo like 700d is more likely than intent.
 MAX_AHEAD = timedelta(days=366)
@@ -52,11 +53,13 @@ def parse_duration(text: str, limit: timedelta | None = MAX_AHEAD) -> timedelta:
     compact = cleaned.replace(" ", "")
     parts = _PART.findall(cleaned)
     if not parts or "".join(n + u for n, u in parts) != compact:
-        raise UserError(f"I could not read {text.strip()[:40]!r} as a duration. {_HINT}")
+        raise UserError(f"I could not read {quoted(text.strip()[:40])} as a duration. {_HINT}")
     seconds = 0
     for number, unit in parts:
         if unit not in _UNITS:
-            raise UserError(f"Unknown time unit {unit!r} in {text.strip()[:40]!r}. {_HINT}")
+            raise UserError(
+                f"Unknown time unit {quoted(unit)} in {quoted(text.strip()[:40])}. {_HINT}"
+            )
         seconds += int(number) * _UNITS[unit]
     if seconds <= 0:
         raise UserError("The duration must be longer than zero.")
@@ -88,7 +91,7 @@ def parse_when(
         when = now + parse_duration(cleaned, limit=None)
     when = when.astimezone(UTC)
     if future and when <= now:
-        raise UserError(f"{cleaned[:40]!r} has already passed; pick a time in the future.")
+        raise UserError(f"{quoted(cleaned[:40])} has already passed; pick a time in the future.")
     if limit is not None and when - now > limit:
         raise UserError(f"That is too far ahead; the limit is {limit.days} days.")
     return when
@@ -98,7 +101,7 @@ def _parse_datetime(text: str, timezone: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
     except ValueError:
-        raise UserError(f"I could not read {text[:40]!r} as a date-time. {_HINT}") from None
+        raise UserError(f"I could not read {quoted(text[:40])} as a date-time. {_HINT}") from None
     if parsed.tzinfo is not None:
         return parsed
     zone = ZoneInfo(timezone)
@@ -107,7 +110,7 @@ def _parse_datetime(text: str, timezone: str) -> datetime:
     # different, and silently moving the moderator's time by an hour would be worse than asking.
     if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
         raise UserError(
-            f"{text[:40]!r} does not exist in {timezone} (the clocks change then); "
+            f"{quoted(text[:40])} does not exist in {timezone} (the clocks change then); "
             "pick another time."
         )
     return local

@@ -8,7 +8,7 @@ Moderators read them with ``/cocreate config show`` and change one with
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -27,6 +27,30 @@ RULES: tuple[str, ...] = (
     "round_winner",
     "idea_shipped",
 )
+
+#: what each rule is called where people read it ("10 points for submitting an idea")
+RULE_NAMES: dict[str, str] = {
+    "idea_submitted": "submitting an idea",
+    "vote_cast": "casting a vote",
+    "vote_received": "a vote on your idea",
+    "feedback_answered": "answering a prompt",
+    "thread_comment": "commenting in an idea's thread",
+    "milestone_reached": "an idea reaching a milestone",
+    "round_winner": "winning a round",
+    "idea_shipped": "an idea shipping",
+    "manual": "a moderator's adjustment",
+    "redemption": "redeeming a reward",
+}
+
+
+def rule_name(rule: str) -> str:
+    """The human name of a points rule (or other ledger entry kind); never the code word."""
+    if rule in RULE_NAMES:
+        return RULE_NAMES[rule]
+    base = rule.removeprefix("reverse:").removeprefix("reversal:")
+    if base != rule and base in RULE_NAMES:
+        return f"taking back {RULE_NAMES[base]}"
+    return rule.replace("_", " ").replace(":", " ")
 
 
 class RuleSetting(BaseModel):
@@ -126,7 +150,7 @@ class CommunitySettings(BaseModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(
-                f"unknown timezone {value!r} (use an IANA name like Europe/Paris)"
+                "it is not a timezone I know; use an IANA name like Europe/Paris"
             ) from exc
         return value
 
@@ -134,14 +158,14 @@ class CommunitySettings(BaseModel):
     @classmethod
     def _sorted_positive(cls, value: list[int]) -> list[int]:
         if any(v < 1 for v in value) or len(value) > 20:
-            raise ValueError("milestones must be up to 20 positive numbers")
+            raise ValueError("it takes up to 20 positive whole numbers")
         return sorted(set(value))
 
     @field_validator("scale_emojis")
     @classmethod
     def _five_emojis(cls, value: list[str]) -> list[str]:
         if len(value) != 5 or len(set(value)) != 5 or any(not v.strip() for v in value):
-            raise ValueError("scale_emojis needs five different emojis")
+            raise ValueError("it takes five different emojis")
         return value
 
     @model_validator(mode="after")
@@ -191,7 +215,9 @@ def _parse_value(raw: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SettingError(f"could not read the list {text!r}: {exc.msg}") from exc
+            raise SettingError(
+                f"I could not read the list “{text}”; write it like [1, 2, 3] or 1, 2, 3."
+            ) from exc
     if "," in text:
         return [part.strip() for part in text.split(",") if part.strip()]
     return text
@@ -201,7 +227,9 @@ def apply_setting(current: CommunitySettings, key: str, raw: str) -> CommunitySe
     """Return new settings with KEY set to the value RAW, or raise SettingError (no change)."""
     key = key.strip().lower()
     if key not in setting_keys():
-        raise SettingError(f"unknown setting {key!r}. Try `config show` to see every key.")
+        raise SettingError(
+            f"There is no setting called “{key}”. `/cocreate config show` lists every setting."
+        )
     data = current.model_dump()
     value = _parse_value(raw)
     parts = key.split(".")
@@ -216,9 +244,64 @@ def apply_setting(current: CommunitySettings, key: str, raw: str) -> CommunitySe
         return CommunitySettings.model_validate(data)
     except ValidationError as exc:
         if value is None:
-            raise SettingError(f"{key} needs a value (it cannot be cleared)") from exc
-        first = exc.errors()[0]
-        raise SettingError(f"invalid value for {key}: {first['msg']}") from exc
+            raise SettingError(
+                f"{key} needs a value (it cannot be cleared); it takes {accepts(key)}."
+            ) from exc
+        raise SettingError(setting_problem(key, raw, exc)) from exc
+
+
+def accepts(key: str) -> str:
+    """What a setting takes, in words, read from its field (type, bounds, choices)."""
+    model: type[BaseModel] = CommunitySettings
+    parts = key.split(".")
+    for part in parts[:-1]:
+        inner = model.model_fields[part].annotation
+        assert isinstance(inner, type) and issubclass(inner, BaseModel)
+        model = inner
+    info = model.model_fields[parts[-1]]
+    annotation = info.annotation
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    optional = type(None) in get_args(annotation)
+    if get_origin(annotation) is Literal:
+        what = " or ".join([", ".join(str(a) for a in args[:-1]), str(args[-1])])
+    elif annotation is bool:
+        what = "yes or no"
+    elif get_origin(annotation) is list:
+        what = "a list of " + ("whole numbers" if args == [int] else "values") + ", comma-separated"
+    elif annotation is int or args == [int]:
+        low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
+        high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+        if low is not None and high is not None:
+            what = f"a whole number from {low:,} to {high:,}"
+        elif low is not None:
+            what = f"a whole number of at least {low:,}"
+        else:
+            what = "a whole number"
+    else:
+        what = "text"
+    return what + (", or none to clear it" if optional else "")
+
+
+def setting_problem(key: str, raw: str, exc: ValidationError) -> str:
+    """One sentence naming the setting and what it accepts, built from a validation error
+    (never pydantic's own wording, which names types and inputs the way a programmer would)."""
+    error = exc.errors()[0]
+    shown = " ".join(raw.split())[:60]
+    if error["type"] == "value_error":
+        # our own validators word their reason for people; pydantic prefixes "Value error, "
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        return f"{key} can't be “{shown}”: {reason}."
+    return f"{key} can't be “{shown}”: it takes {accepts(key)}."
+
+
+def describe_setting(key: str) -> str:
+    """What a setting means, for ``config show``: the rule's human name for point rules."""
+    parts = key.split(".")
+    if parts[0] == "points" and len(parts) == 3:
+        what = rule_name(parts[1])
+        return f"points for {what}" if parts[2] == "value" else f"most points a day for {what}"
+    info = CommunitySettings.model_fields.get(key)
+    return (info.description or "") if info else ""
 
 
 def flatten(settings: CommunitySettings) -> list[tuple[str, str]]:

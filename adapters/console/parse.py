@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from bot.errors import UserError
 from bot.timeparse import parse_duration
+from bot.wording import quoted
 
 #: What people can type for the default vote emojis on a keyboard without emoji.
 EMOJI_ALIASES: dict[str, str] = {
@@ -170,7 +171,7 @@ def _action(text: str) -> Action:
     simple: dict[str, Action] = {"replay": Replay(), "help": Help(), "quit": Quit(), "exit": Quit()}
     if verb in simple and not args:
         return simple[verb]
-    raise UserError(f"I don't know {words[0][:30]!r}. Type `help` for what you can do.")
+    raise UserError(f"I don't know {quoted(words[0][:30])}. Type `help` for what you can do.")
 
 
 def _answer(rest: str) -> Answer:
@@ -213,5 +214,5 @@ def _words(text: str) -> list[str]:
 def _number(text: str, what: str) -> int:
     cleaned = text.lstrip("#")
     if not cleaned.isdecimal() or int(cleaned) < 1:
-        raise UserError(f"{text[:20]!r} is not a {what} number (try 3 or #3).")
+        raise UserError(f"{quoted(text[:20])} is not a {what} number (try 3 or #3).")
     return int(cleaned)

@@ -25,6 +25,7 @@ from bot.ports.prompts import Prompt
 from bot.replies import PromptView
 from bot.services.round_times import next_step_text
 from bot.timeparse import describe
+from bot.wording import ordinal
 
 PROMPTS_SHOWN = 10
 CAMPAIGNS_SHOWN = 10
@@ -69,10 +70,10 @@ async def home_view(
             now,
             limit=IDEAS_SHOWN,
         )
-    where = f", #{rank[0]} all-time" if rank else ""
+    where = f", {ordinal(rank[0])} all-time" if rank else ""
     blocks: list[Block] = [
         {"type": "header", "text": plain("Cocreate", 150)},
-        *sections(f"You have **{balance:,}** point{'s' * (balance != 1)}{where}."),
+        *sections(f"You have **{balance:,}** {'point' if balance == 1 else 'points'}{where}."),
         context("Earn points by submitting ideas, voting and answering prompts · `/rewards`"),
         {"type": "divider"},
         {"type": "header", "text": plain("Campaigns", 150)},

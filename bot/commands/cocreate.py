@@ -11,18 +11,28 @@ from bot.context import Context
 from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.replies import Attachment, Reply, Table
-from config.community import SettingError, apply_setting, flatten
+from bot.wording import join_names, member_names
+from config.community import SettingError, apply_setting, describe_setting, flatten
 
 
 def register(registry: Registry) -> None:
-    @registry.command("cocreate", "help", "What Cocreate can do and how")
-    async def help_(ctx: Context) -> Reply:
+    @registry.command(
+        "cocreate",
+        "help",
+        "What Cocreate can do and how",
+        Option("topic", "One command's verbs, e.g. idea", max_length=40),
+    )
+    async def help_(ctx: Context, topic: str | None = None) -> Reply:
+        if topic is not None:
+            return Reply(topic_help(registry, topic.strip().lstrip("/").lower(), ctx.is_moderator))
         lines = ["**Cocreate**: propose ideas, vote with reactions, answer prompts, earn points."]
-        for topic, description in registry.topics.items():
+        for topic_, description in registry.topics.items():
             verbs = [
-                c.verb for c in registry.in_topic(topic) if ctx.is_moderator or not c.moderator
+                c.verb for c in registry.in_topic(topic_) if ctx.is_moderator or not c.moderator
             ]
-            lines.append(f"/{topic} — {description}: {', '.join(verbs)}")
+            if verbs:
+                lines.append(f"/{topic_} — {description}: {join_names(verbs)}")
+        lines.append("Type a command alone (like /idea) or `/cocreate help idea` for its verbs.")
         lines.append(
             "Vote on an idea by reacting on its card: " + " ".join(ctx.settings.vote_emojis())
         )
@@ -30,10 +40,10 @@ def register(registry: Registry) -> None:
 
     @registry.command("cocreate", "config show", "Show this community's settings", moderator=True)
     async def config_show(ctx: Context) -> Reply:
-        rows = tuple((key, value) for key, value in flatten(ctx.settings))
+        rows = tuple((key, value, describe_setting(key)) for key, value in flatten(ctx.settings))
         return Reply(
             "Settings (change one with `/cocreate config set KEY VALUE`)",
-            table=Table("Settings", ("key", "value"), rows),
+            table=Table("Settings", ("key", "value", "what it does"), rows),
         )
 
     @registry.command(
@@ -112,13 +122,43 @@ def register(registry: Registry) -> None:
     )
     async def audit(ctx: Context, limit: int = 20) -> Reply:
         entries = await ctx.services.storage.audit.recent(ctx.community_id, limit)
+        names = await member_names(
+            ctx.services.storage.members, ctx.community_id, (e.actor_id for e in entries)
+        )
         rows = tuple(
-            (e.created_at.strftime("%Y-%m-%d %H:%M"), e.actor_id, e.action, e.target, e.detail)
+            (
+                e.created_at.strftime("%Y-%m-%d %H:%M"),
+                names.get(e.actor_id) or e.actor_id,
+                e.action.replace(".", " ").replace("_", " "),
+                _target(e.target),
+                e.detail,
+            )
             for e in entries
         )
         return Reply(
             "Audit log", table=Table("Audit log", ("when", "who", "what", "on", "detail"), rows)
         )
+
+
+def _target(target: str) -> str:
+    """An audit target ("idea:3") as people write it ("idea #3")."""
+    kind, sep, ref = target.partition(":")
+    return f"{kind} #{ref}" if sep and ref.isdigit() else target.replace(":", " ")
+
+
+def topic_help(registry: Registry, topic: str, moderator: bool) -> str:
+    """A topic's verbs, one line each, from the command registry (so it cannot drift)."""
+    if topic not in registry.topics:
+        known = join_names([f"/{t}" for t in registry.topics], "or")
+        raise UserError(f"There is no /{topic} command. Try {known}.")
+    lines = [f"/{topic}: {registry.topics[topic]}"]
+    for command in registry.in_topic(topic):
+        if moderator or not command.moderator:
+            who = " (moderators)" if command.moderator else ""
+            lines.append(f"• `{command.usage()}` — {command.description}{who}")
+    if len(lines) == 1:
+        lines.append(f"Only moderators use /{topic}.")
+    return "\n".join(lines)
 
 
 def export_zip(tables: dict[str, tuple[list[str], list[dict[str, Any]]]]) -> bytes:

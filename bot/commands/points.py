@@ -17,6 +17,8 @@ from bot.errors import UserError
 from bot.models import LedgerEntry
 from bot.replies import Message, Reply, Table
 from bot.services.points import MAX_ADJUSTMENT
+from bot.wording import member_name, member_names, ordinal, plural
+from config.community import rule_name
 
 PERIODS = ("all", "week", "month")
 PERIOD_LABELS = {"all": "all time", "week": "this week", "month": "this month"}
@@ -50,11 +52,15 @@ def ranked(rows: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
 
 
 def _what(entry: LedgerEntry) -> str:
-    return entry.reason or entry.rule.replace("_", " ")
+    """What an entry was for, in words: its reason, or the rule's human name."""
+    if entry.idem_key.startswith("reverse:"):
+        inner = entry.reason.removeprefix("reversed: ")
+        return f"taken back: {rule_name(inner) if inner in ('', entry.rule) else inner}"
+    return entry.reason or rule_name(entry.rule)
 
 
 async def _name(ctx: Context, member_id: str) -> str:
-    return await ctx.services.storage.members.name(ctx.community_id, member_id) or member_id
+    return await member_name(ctx.services.storage.members, ctx.community_id, member_id)
 
 
 async def _history_table(ctx: Context, member_id: str, title: str) -> Table | None:
@@ -73,8 +79,8 @@ async def _standing(ctx: Context, member_id: str) -> str:
     ledger = ctx.services.storage.ledger
     balance = await ledger.balance(ctx.community_id, member_id)
     rank = await ledger.rank(ctx.community_id, member_id, None)
-    where = f" (#{rank[0]} all-time)" if rank else ""
-    return f"{balance:,} point{'s' * (balance != 1)}{where}"
+    where = f" ({ordinal(rank[0])} place all-time)" if rank else ""
+    return f"{plural(balance, 'point')}{where}"
 
 
 def _dm(ctx: Context, member_id: str, text: str) -> None:
@@ -96,7 +102,7 @@ async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
         balance = await storage.ledger.balance(community, member)
         if balance + amount < 0:
             raise UserError(
-                f"{name} has {balance:,} points, so you can deduct at most {balance:,}; "
+                f"{name} has {plural(balance, 'point')}, so you can deduct at most {balance:,}; "
                 "a balance cannot go below zero."
             )
     paid = await ctx.services.points.adjust(
@@ -118,9 +124,13 @@ async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
     _dm(
         ctx,
         member,
-        f"A moderator changed your points by {change}: {reason}. You now have {balance:,}.",
+        f"A moderator changed your points by {change}: {reason}. "
+        f"You now have {plural(balance, 'point')}.",
     )
-    return Reply(f"{change} points for {name} ({reason}). New balance: {balance:,}.")
+    return Reply(
+        f"{change} {'point' if abs(amount) == 1 else 'points'} for {name} ({reason}). "
+        f"New balance: {plural(balance, 'point')}."
+    )
 
 
 def register(registry: Registry) -> None:
@@ -219,11 +229,13 @@ def register(registry: Registry) -> None:
             title = f"Leaderboard, {label}"
         if not top:
             return Reply(f"No points earned {label} yet.")
-        names = await ctx.services.storage.members.names(ctx.community_id, [m for _, m, _ in top])
-        rows = tuple((f"#{r}", names.get(m) or m, f"{p:,}") for r, m, p in top)
+        names = await member_names(
+            ctx.services.storage.members, ctx.community_id, [m for _, m, _ in top]
+        )
+        rows = tuple((ordinal(r), names.get(m) or m, f"{p:,}") for r, m, p in top)
         if mine is None:
             own = f"You have no points {label} yet."
         else:
-            own = f"You are #{mine[0]} with {mine[1]:,} point{'s' * (mine[1] != 1)} {label}."
+            own = f"You are in {ordinal(mine[0])} place with {plural(mine[1], 'point')} {label}."
         table = Table(title, ("Rank", "Member", "Points"), rows)
         return Reply(own, table=table)

@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.replies import Reply, Table
 from bot.services.points import MAX_ADJUSTMENT
 from bot.services.rewards import KEEP, Keep, describe_stock, parse_stock
+from bot.wording import member_name, member_names, plural
 
 PENDING_LIMIT = 25
 
@@ -43,10 +44,10 @@ def register(registry: Registry) -> None:
         rewards = await ctx.services.storage.rewards.catalogue(ctx.community_id)
         balance = await ctx.services.storage.ledger.balance(ctx.community_id, ctx.actor.member_id)
         if not rewards:
-            return Reply(f"The catalogue is empty for now. You have {balance:,} points.")
+            return Reply(f"The catalogue is empty for now. You have {plural(balance, 'point')}.")
         rows = tuple((f"#{r.id}", r.name, f"{r.cost:,}", describe_stock(r)) for r in rewards)
         return Reply(
-            f"You have {balance:,} points. Redeem with `/rewards redeem <name or number>`.",
+            f"You have {plural(balance, 'point')}. Redeem with `/rewards redeem <name or number>`.",
             table=Table("Rewards", ("No.", "Reward", "Cost", "Stock"), rows),
         )
 
@@ -54,8 +55,9 @@ def register(registry: Registry) -> None:
     async def redeem(ctx: Context, reward: str) -> Reply:
         done = await ctx.services.rewards.redeem(ctx, reward)
         return Reply(
-            f"Requested {done.reward_name} (request #{done.id}). {done.cost:,} points are held "
-            "until a moderator approves it; if it is declined you get them back."
+            f"Requested {done.reward_name} (request #{done.id}). {plural(done.cost, 'point')} "
+            f"{'is' if done.cost == 1 else 'are'} held until a moderator approves it; "
+            f"if it is declined you get {'it' if done.cost == 1 else 'them'} back."
         )
 
     @registry.command(
@@ -78,7 +80,8 @@ def register(registry: Registry) -> None:
         count = None if stock is None else parse_stock(stock)
         made = await ctx.services.rewards.add(ctx, name, cost, count)
         return Reply(
-            f"Added #{made.id} {made.name}: {made.cost:,} points, stock {describe_stock(made)}."
+            f"Added #{made.id} {made.name}: {plural(made.cost, 'point')}, "
+            f"stock {describe_stock(made)}."
         )
 
     @registry.command(
@@ -101,7 +104,8 @@ def register(registry: Registry) -> None:
         count: int | Keep | None = KEEP if stock is None else parse_stock(stock)
         new = await ctx.services.rewards.edit(ctx, reward, name, cost, count)
         return Reply(
-            f"Updated #{new.id} {new.name}: {new.cost:,} points, stock {describe_stock(new)}."
+            f"Updated #{new.id} {new.name}: {plural(new.cost, 'point')}, "
+            f"stock {describe_stock(new)}."
         )
 
     @registry.command(
@@ -109,7 +113,12 @@ def register(registry: Registry) -> None:
     )
     async def remove(ctx: Context, reward: str) -> Reply:
         gone = await ctx.services.rewards.remove(ctx, reward)
-        waiting = f" {gone.held} request(s) still wait in `/rewards pending`." if gone.held else ""
+        waiting = (
+            f" {plural(gone.held, 'request')} still wait{'s' * (gone.held == 1)} "
+            "in `/rewards pending`."
+            if gone.held
+            else ""
+        )
         return Reply(f"Removed {gone.name} from the catalogue.{waiting}")
 
     @registry.command(
@@ -117,7 +126,7 @@ def register(registry: Registry) -> None:
     )
     async def approve(ctx: Context, redemption: int) -> Reply:
         done = await ctx.services.rewards.approve(ctx, redemption)
-        name = await ctx.services.storage.members.name(ctx.community_id, done.member_id)
+        name = await member_name(ctx.services.storage.members, ctx.community_id, done.member_id)
         return Reply(f"Approved #{done.id}: {done.reward_name} for {name or done.member_id}.")
 
     @registry.command(
@@ -130,7 +139,9 @@ def register(registry: Registry) -> None:
     )
     async def reject(ctx: Context, redemption: int, reason: str = "") -> Reply:
         released = await ctx.services.rewards.reject(ctx, redemption, reason.strip())
-        return Reply(f"Rejected #{redemption}; {released:,} points went back to the member.")
+        return Reply(
+            f"Rejected #{redemption}; {plural(released, 'point')} went back to the member."
+        )
 
     @registry.command("rewards", "pending", "Redemptions waiting for a decision", moderator=True)
     async def pending(ctx: Context) -> Reply:
@@ -138,7 +149,7 @@ def register(registry: Registry) -> None:
         queue = await storage.rewards.pending(ctx.community_id, PENDING_LIMIT)
         if not queue:
             return Reply("No redemptions are waiting.")
-        names = await storage.members.names(ctx.community_id, [r.member_id for r in queue])
+        names = await member_names(storage.members, ctx.community_id, [r.member_id for r in queue])
         zone = ZoneInfo(ctx.settings.timezone)
         rows = tuple(
             (

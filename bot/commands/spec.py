@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot.errors import UserError
 from bot.text_clean import clean_text
+from bot.wording import quoted
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -157,7 +158,7 @@ def _coerce(opt: Option, value: Any) -> Any:
             number = int(str(value).strip().replace(",", "").lstrip("#"))
         except ValueError:
             raise UserError(
-                f"{opt.name} must be a whole number, not {str(value)[:40]!r}."
+                f"{opt.name} must be a whole number, not {quoted(str(value)[:40])}."
             ) from None
         if not -SQL_INT_MAX <= number <= SQL_INT_MAX:
             raise UserError(f"{opt.name} is far too large a number.")

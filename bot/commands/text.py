@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.commands.spec import Command, Registry
 from bot.errors import UserError
+from bot.wording import quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,10 @@ def parse_command(registry: Registry, topic: str, text: str) -> ParsedCommand:
         verb = ""
     else:
         default = _default_verb(topic, verbs)
+        helper = registry.get("cocreate", "help")
+        if default is None and not words and helper is not None:
+            # a topic typed alone shows its verbs
+            return ParsedCommand(helper, {"topic": topic})
         if default is None:
             known = ", ".join(sorted(v for v in verbs if v))
             raise UserError(f"/{topic} has no `{verb}`. Try one of: {known}.")
@@ -71,7 +76,9 @@ def _bind(command: Command, words: list[str]) -> dict[str, Any]:
                 raise UserError(f"You gave {key} twice in `{command.path}`; give each option once.")
             options[key] = value
         elif sep and not value.startswith("/"):
-            raise UserError(f"`{command.path}` has no option {key!r}. Usage: {command.usage()}")
+            raise UserError(
+                f"`{command.path}` has no option {quoted(key)}. Usage: {command.usage()}"
+            )
         else:
             positional.append(word)
     free = [o for o in command.options if o.name not in options]
@@ -86,7 +93,7 @@ def _bind(command: Command, words: list[str]) -> dict[str, Any]:
             options[opt.name] = positional.pop(0)
     if positional:
         raise UserError(
-            f"Too many values for `{command.path}`: {' '.join(positional)[:60]!r}. "
+            f"Too many values for `{command.path}`: {quoted(' '.join(positional)[:60])}. "
             f"Usage: {command.usage()}"
         )
     return options

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.errors import UserError
+from bot.wording import quoted
 
 
 class RedemptionStatus(StrEnum):
@@ -25,7 +26,7 @@ class RewardNameTaken(UserError):
     """Another live reward in the community already has this name (the unique index said so)."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"There is already a reward called {name!r}.")
+        super().__init__(f"There is already a reward called {quoted(name)}.")
 
 
 def reward_key(name: str) -> str:

@@ -37,6 +37,7 @@ from bot.services.round_times import (
     timeline,
 )
 from bot.timeparse import describe, parse_when
+from bot.wording import a_an, member_names, ordinal, plural, quoted
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -54,7 +55,7 @@ class CampaignService:
     async def get(self, ctx: Context, name: str) -> Campaign:
         campaign = await self.storage.campaigns.by_name(ctx.community_id, name)
         if campaign is None:
-            raise NotFound(f"There is no campaign called {name!r}. See `/campaign list`.")
+            raise NotFound(f"There is no campaign called {quoted(name)}. See `/campaign list`.")
         return campaign
 
     # -- create and edit ------------------------------------------------------------------
@@ -85,7 +86,9 @@ class CampaignService:
         if starts:
             start = parse_when(starts, now, tz, future=False)
             if start < now - timedelta(minutes=1):
-                raise UserError(f"{starts!r} has already passed; leave `starts` out to open now.")
+                raise UserError(
+                    f"{quoted(starts)} has already passed; leave `starts` out to open now."
+                )
         elif recurrence is not None:
             start = recurrence.next_after(now, tz)
         else:
@@ -128,7 +131,7 @@ class CampaignService:
             Phase.VOTING: "open for voting",
         }.get(campaign.phase, campaign.phase.value)
         return Reply(
-            f"Campaign {name!r} ({kind.value}) is {state}.\n{when}".strip(), ephemeral=False
+            f"Campaign {quoted(name)} ({kind.value}) is {state}.\n{when}".strip(), ephemeral=False
         )
 
     async def edit(
@@ -145,7 +148,7 @@ class CampaignService:
         campaign = await self.get(ctx, name)
         if campaign.phase in (Phase.CLOSED, Phase.CANCELLED):
             raise UserError(
-                f"Campaign {campaign.name!r} is {campaign.phase.value}; it can't change."
+                f"Campaign {quoted(campaign.name)} is {campaign.phase.value}; it can't change."
             )
         tz = ctx.settings.timezone
         round_ = await self.steps.current(campaign)
@@ -166,7 +169,8 @@ class CampaignService:
             changes.append(f"winners → {winners}")
         if campaign.phase == Phase.PAUSED and (submissions or voting):
             raise UserError(
-                f"Campaign {campaign.name!r} is paused; resume it first, then change its times."
+                f"Campaign {quoted(campaign.name)} is paused; "
+                "resume it first, then change its times."
             )
         submit = read_window(submissions, ctx.now, tz, "submissions") if submissions else None
         vote = read_window(voting, ctx.now, tz, "voting") if voting else None
@@ -212,7 +216,7 @@ class CampaignService:
         )
         await ctx.audit("campaign.edit", f"campaign:{campaign.id}", "; ".join(changes))
         self.steps.changed(ctx)
-        return Reply(f"Campaign {new_name!r} updated: {'; '.join(changes)}.")
+        return Reply(f"Campaign {quoted(new_name)} updated: {'; '.join(changes)}.")
 
     # -- reading ---------------------------------------------------------------------------
     async def list_campaigns(self, ctx: Context, include_closed: bool = False) -> Reply:
@@ -226,7 +230,7 @@ class CampaignService:
             )
             rows.append((c.name, c.mode.value, c.phase.value, next_step_text(c, round_, ctx.now)))
         table = Table("Campaigns", ("name", "mode", "phase", "next"), tuple(rows))
-        return Reply(f"{len(campaigns)} campaign(s)", table=table)
+        return Reply(plural(len(campaigns), "campaign"), table=table)
 
     async def show(self, ctx: Context, name: str) -> Reply:
         campaign = await self.get(ctx, name)
@@ -254,11 +258,11 @@ class CampaignService:
                     * bool(campaign.schedule or closed_round.number > 1)
                 ),
                 ("place", "#", "title", "author", "votes"),
-                tuple(tuple(str(v) for v in row) for row in results[:10]),
+                tuple((ordinal(int(row[0])), *(str(v) for v in row[1:])) for row in results[:10]),
             )
         if campaign.phase not in (Phase.CLOSED, Phase.CANCELLED):
             ranked = rank(await self.steps.entries(campaign, round_))
-            lines.append(f"{len(ranked)} idea(s) this round")
+            lines.append(f"{plural(len(ranked), 'idea')} this round")
             if ranked:
                 table = Table(
                     "Leading ideas",
@@ -267,7 +271,9 @@ class CampaignService:
                 )
         season = await self.storage.ledger.season_top(ctx.community_id, campaign.id, 3)
         if season:
-            names = await self.storage.members.names(ctx.community_id, [m for m, _ in season])
+            names = await member_names(
+                self.storage.members, ctx.community_id, (m for m, _ in season)
+            )
             top = ", ".join(f"{names.get(m) or m} {p:,}" for m, p in season)
             quoted = f'"{campaign.name}"' if " " in campaign.name else campaign.name
             lines.append(f"Season leaders: {top} (`/leaderboard campaign:{quoted}`)")
@@ -290,16 +296,16 @@ class CampaignService:
         round_ = await self.steps.current(campaign)
         if campaign.always_open or campaign.mode == CampaignMode.PICK:
             raise UserError(
-                f"Campaign {campaign.name!r} is a {campaign.mode.value} (phase "
+                f"Campaign {quoted(campaign.name)} is {a_an(campaign.mode.value)} (phase "
                 f"{campaign.phase.value}): it takes votes whenever it is open."
             )
         if not await self.steps.open_voting(ctx, campaign, round_):
             raise UserError(
-                f"Campaign {campaign.name!r} is in phase {campaign.phase.value}, "
+                f"Campaign {quoted(campaign.name)} is in phase {campaign.phase.value}, "
                 "so voting cannot open now."
             )
         self.steps.changed(ctx)
-        return Reply(f"Voting is open for {campaign.name!r}.", ephemeral=False)
+        return Reply(f"Voting is open for {quoted(campaign.name)}.", ephemeral=False)
 
     async def recount(self, services: Services, community_id: str, name: str) -> None:
         """Before a close: count reactions made while the bot was offline (or missed)."""
@@ -313,13 +319,13 @@ class CampaignService:
         round_ = await self.steps.current(campaign)
         if campaign.phase == Phase.SUBMISSIONS and not campaign.always_open:
             raise UserError(
-                f"Campaign {campaign.name!r} is still taking ideas (phase submissions); open "
+                f"Campaign {quoted(campaign.name)} is still taking ideas (phase submissions); open "
                 f"voting first (`/campaign vote {campaign.name}`)."
             )
         reply = await self.steps.close(ctx, campaign, round_)
         if reply is None:
             raise UserError(
-                f"Campaign {campaign.name!r} is in phase {campaign.phase.value}, "
+                f"Campaign {quoted(campaign.name)} is in phase {campaign.phase.value}, "
                 "so it cannot close now."
             )
         return reply
@@ -328,10 +334,12 @@ class CampaignService:
         campaign = await self.get(ctx, name)
         if campaign.phase not in ACTIVE:
             raise UserError(
-                f"Campaign {campaign.name!r} is {campaign.phase.value}; nothing to pause."
+                f"Campaign {quoted(campaign.name)} is {campaign.phase.value}; nothing to pause."
             )
         if not await self.storage.campaigns.pause(campaign.id, campaign.phase, ctx.now):
-            raise UserError(f"Campaign {campaign.name!r} changed meanwhile; please try again.")
+            raise UserError(
+                f"Campaign {quoted(campaign.name)} changed meanwhile; please try again."
+            )
         round_ = await self.steps.current(campaign)
         await ctx.audit("campaign.paused", f"campaign:{campaign.id}", campaign.phase.value)
         await self.steps.announce(
@@ -342,20 +350,22 @@ class CampaignService:
         )
         self.steps.changed(ctx)
         return Reply(
-            f"Campaign {campaign.name!r} is paused; its due times wait until you resume it."
+            f"Campaign {quoted(campaign.name)} is paused; its due times wait until you resume it."
         )
 
     async def resume(self, ctx: Context, name: str, into: str | None = None) -> Reply:
         campaign = await self.get(ctx, name)
         if campaign.phase != Phase.PAUSED or campaign.paused_phase is None:
             raise UserError(
-                f"Campaign {campaign.name!r} is not paused (phase {campaign.phase.value})."
+                f"Campaign {quoted(campaign.name)} is not paused (phase {campaign.phase.value})."
             )
         phase = Phase(into) if into else campaign.paused_phase
         if campaign.mode == CampaignMode.PICK and phase == Phase.SUBMISSIONS:
             phase = Phase.VOTING
         if not await self.storage.campaigns.resume(campaign.id, phase):
-            raise UserError(f"Campaign {campaign.name!r} changed meanwhile; please try again.")
+            raise UserError(
+                f"Campaign {quoted(campaign.name)} changed meanwhile; please try again."
+            )
         round_ = await self.steps.current(campaign)
         paused_at = campaign.paused_at or ctx.now
         stopped = ctx.now - paused_at
@@ -372,15 +382,17 @@ class CampaignService:
             ctx, campaign, f"round:{round_.id}:resume:{ctx.event_id}", f"{text}\n{when}".strip()
         )
         self.steps.changed(ctx)
-        return Reply(f"Campaign {campaign.name!r} resumed ({phase.value}).\n{when}".strip())
+        return Reply(f"Campaign {quoted(campaign.name)} resumed ({phase.value}).\n{when}".strip())
 
     async def cancel(self, ctx: Context, name: str) -> Reply:
         campaign = await self.get(ctx, name)
         if campaign.phase in (Phase.CLOSED, Phase.CANCELLED):
-            raise UserError(f"Campaign {campaign.name!r} is already {campaign.phase.value}.")
+            raise UserError(f"Campaign {quoted(campaign.name)} is already {campaign.phase.value}.")
         round_ = await self.steps.current(campaign)
         if not await self.steps.move(ctx, campaign, round_, campaign.phase, Phase.CANCELLED):
-            raise UserError(f"Campaign {campaign.name!r} changed meanwhile; please try again.")
+            raise UserError(
+                f"Campaign {quoted(campaign.name)} changed meanwhile; please try again."
+            )
         await self.steps.announce(
             ctx,
             campaign,
@@ -388,4 +400,4 @@ class CampaignService:
             f"✖️ **{campaign.name}** was cancelled by the moderators. No winners this time.",
         )
         self.steps.changed(ctx)
-        return Reply(f"Campaign {campaign.name!r} is cancelled.")
+        return Reply(f"Campaign {quoted(campaign.name)} is cancelled.")

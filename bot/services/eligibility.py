@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.events import Actor
 from bot.models import Campaign, Idea, IdeaStatus, Phase, Round
+from bot.wording import quoted
 from config.community import CommunitySettings
 
 CLOSED_TO_VOTES = {
@@ -79,7 +80,7 @@ def vote_refusal(
         return None
     if campaign.phase in (Phase.CLOSED, Phase.CANCELLED):
         return (
-            f"Voting in {campaign.name!r} has ended ({campaign.phase}); "
+            f"Voting in {quoted(campaign.name)} has ended ({campaign.phase}); "
             f"see the results with `/campaign show {campaign.name}`."
         )
     if not settings.voting_only_in_voting_phase:
@@ -90,7 +91,9 @@ def vote_refusal(
         and campaign.current_round is not None
         and idea.round_id != campaign.current_round
     ):
-        return f"Idea #{idea.id} was in an earlier round of {campaign.name!r}, which has closed."
+        return (
+            f"Idea #{idea.id} was in an earlier round of {quoted(campaign.name)}, which has closed."
+        )
     if not campaign.takes_votes():
-        return f"Campaign {campaign.name!r} is not open for voting (phase: {campaign.phase})."
+        return f"Campaign {quoted(campaign.name)} is not open for voting (phase: {campaign.phase})."
     return None

@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.models import GONE_STATUSES, SETTABLE_STATUSES, Idea, IdeaStatus
 from bot.replies import Message, Reply, Table
+from bot.wording import plural, quoted
 
 #: Moves that make sense; anything else needs an explicit intermediate step.
 ALLOWED: dict[IdeaStatus, frozenset[IdeaStatus]] = {
@@ -68,11 +69,11 @@ async def set_status(ctx: Context, idea_id: int, status: str, reason: str = "") 
             ctx.settings,
             ref=f"idea:{idea.id}",
         )
-    await ctx.audit("idea.status", f"idea:{idea.id}", f"{new.value} {reason}".strip())
+    await ctx.audit("idea.status", f"idea:{idea.id}", f"{new.label} {reason}".strip())
     voters = await ctx.services.storage.votes.voters(idea.id)
     because = f" Reason: {reason}" if reason else ""
     notify_watchers(
-        ctx, idea, voters, f"Idea #{idea.id} {idea.title!r} is now {new.label}.{because}"
+        ctx, idea, voters, f"Idea #{idea.id} {quoted(idea.title)} is now {new.label}.{because}"
     )
     ideas.refresh(ctx, idea.id)
     return Reply(f"Idea #{idea.id} is now {new.label}.", ephemeral=False)
@@ -122,17 +123,19 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
     dup.merged_into = target.id
     dup.updated_at = ctx.now
     await storage.ideas.save(dup)
-    await ctx.audit("idea.merge", f"idea:{dup.id}", f"into idea:{target.id}, {moved} votes moved")
+    await ctx.audit(
+        "idea.merge", f"idea:{dup.id}", f"into idea:{target.id}, {plural(moved, 'vote')} moved"
+    )
     await ctx.services.voting.check_milestones(ctx, target)
     notify_watchers(
         ctx,
         dup,
         dup_voters,
-        f"Idea #{dup.id} {dup.title!r} was merged into #{target.id} {target.title!r}; "
+        f"Idea #{dup.id} {quoted(dup.title)} was merged into #{target.id} {quoted(target.title)}; "
         "its votes now count there.",
     )
     ideas.refresh(ctx, dup.id, target.id)
-    votes = f"{moved} vote{'s' * (moved != 1)} moved"
+    votes = f"{plural(moved, 'vote')} moved"
     if dropped:
         votes += (
             f", {len(dropped)} dropped (members who had voted for both ideas count once, "
@@ -153,7 +156,9 @@ async def approve(ctx: Context, idea_id: int) -> Reply:
     idea.status = IdeaStatus.NEW
     await ideas.go_live(ctx, idea)
     await ctx.audit("idea.approve", f"idea:{idea.id}")
-    notify_watchers(ctx, idea, [], f"Your idea #{idea.id} {idea.title!r} was approved and is live.")
+    notify_watchers(
+        ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was approved and is live."
+    )
     return Reply(f"Idea #{idea.id} is approved and posted.")
 
 
@@ -171,7 +176,7 @@ async def reject(ctx: Context, idea_id: int, reason: str = "") -> Reply:
     await ctx.audit("idea.reject", f"idea:{idea.id}", reason)
     because = f" Reason: {reason}" if reason else ""
     notify_watchers(
-        ctx, idea, [], f"Your idea #{idea.id} {idea.title!r} was not approved.{because}"
+        ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was not approved.{because}"
     )
     return Reply(f"Idea #{idea.id} is rejected.")
 
@@ -189,4 +194,4 @@ async def queue(ctx: Context) -> Reply:
         ("#", "title", "author"),
         tuple((str(i.id), i.title, i.author_name) for i, _ in rows),
     )
-    return Reply(f"{len(rows)} idea(s) waiting for review", table=table)
+    return Reply(f"{plural(len(rows), 'idea')} waiting for review", table=table)

@@ -20,6 +20,7 @@ from bot.services.cards import card_text, render_card
 from bot.services.delivery import Delivery
 from bot.services.eligibility import final_text, is_final
 from bot.services.points import PointsService
+from bot.wording import page_of, past_the_end, plural, quoted
 
 if TYPE_CHECKING:
     from bot.services.delivery import CardRefresher
@@ -65,7 +66,7 @@ class IdeaService:
     async def campaign_named(self, ctx: Context, name: str) -> Campaign:
         campaign = await self.storage.campaigns.by_name(ctx.community_id, name)
         if campaign is None:
-            raise NotFound(f"There is no campaign called {name!r}. See `/campaign list`.")
+            raise NotFound(f"There is no campaign called {quoted(name)}. See `/campaign list`.")
         return campaign
 
     async def campaign_of(self, idea: Idea) -> Campaign | None:
@@ -120,10 +121,12 @@ class IdeaService:
         if chosen is not None and not chosen.takes_submissions(ctx.is_moderator):
             if chosen.mode == CampaignMode.PICK:
                 raise UserError(
-                    f"In {chosen.name!r} the team posts the candidates; vote for your favourite!"
+                    f"In {quoted(chosen.name)} the team posts "
+                    "the candidates; vote for your favourite!"
                 )
             raise UserError(
-                f"Campaign {chosen.name!r} is not taking ideas right now (phase: {chosen.phase})."
+                f"Campaign {quoted(chosen.name)} is not taking ideas right now "
+                f"(phase: {chosen.phase})."
                 f" See `/campaign show {chosen.name}` for its dates."
             )
         await self._check_flood(ctx)
@@ -132,7 +135,9 @@ class IdeaService:
         if await self.storage.ideas.title_taken(
             ctx.community_id, campaign_id, title_key(title), round_id=round_id
         ):
-            raise UserError(f"An idea called {title!r} already exists here. Vote for it instead!")
+            raise UserError(
+                f"An idea called {quoted(title)} already exists here. Vote for it instead!"
+            )
         queued = ctx.settings.review_queue and not ctx.is_moderator
         idea = Idea(
             id=0,
@@ -152,7 +157,7 @@ class IdeaService:
         try:
             idea = await self.storage.ideas.add(idea)
         except DuplicateTitle:
-            raise UserError(f"An idea called {title!r} already exists here.") from None
+            raise UserError(f"An idea called {quoted(title)} already exists here.") from None
         only = ", the only campaign taking ideas right now" if by_default else ""
         if queued:
             joins = f" It is for campaign {chosen.name}{only}." if chosen else ""
@@ -161,10 +166,10 @@ class IdeaService:
                 extra={"idea_id": str(idea.id)},
             )
         paid = await self.go_live(ctx, idea)
-        where = f" in campaign {chosen.name!r}{only}" if chosen else ""
-        bonus = f" You earned {paid} points." if paid else ""
+        where = f" in campaign {quoted(chosen.name)}{only}" if chosen else ""
+        bonus = f" You earned {plural(paid, 'point')}." if paid else ""
         return Reply(
-            f"Idea #{idea.id} {title!r} is posted{where}.{bonus}",
+            f"Idea #{idea.id} {quoted(title)} is posted{where}.{bonus}",
             extra={"idea_id": str(idea.id)},
         )
 
@@ -192,7 +197,9 @@ class IdeaService:
             if last is not None and ctx.now < last + timedelta(minutes=cooldown):
                 wait = last + timedelta(minutes=cooldown) - ctx.now
                 minutes = max(1, int(wait.total_seconds() + 59) // 60)
-                raise UserError(f"Please wait {minutes} more minute(s) before your next idea.")
+                raise UserError(
+                    f"Please wait {plural(minutes, 'more minute')} before your next idea."
+                )
         open_count = await self.storage.ideas.count_open_by_author(
             ctx.community_id, ctx.actor.member_id
         )
@@ -283,6 +290,10 @@ class IdeaService:
         rows = await self.storage.ideas.search(
             ctx.community_id, filters, sort, ctx.now, limit=10, offset=(page - 1) * 10
         )
+        total = await self.storage.ideas.count(ctx.community_id, filters)
+        pages = -(-total // 10)
+        if not rows and page > 1 and total:
+            return Reply(past_the_end("ideas", page, pages))
         if not rows:
             return Reply("No ideas match that yet. Be the first: `/idea submit`.")
         table = Table(
@@ -293,7 +304,7 @@ class IdeaService:
                 for i, t in rows
             ),
         )
-        return Reply(f"Ideas, {sort} first (page {page})", table=table)
+        return Reply(f"{plural(total, 'idea')}, {sort} first ({page_of(page, pages)})", table=table)
 
     async def show(self, ctx: Context, idea_id: int) -> Reply:
         idea = await self.get(ctx, idea_id)
@@ -313,7 +324,7 @@ class IdeaService:
         await self.refuse_if_final(idea, "It can no longer change.")
         campaign = await self.campaign_of(idea)
         if campaign is not None and not campaign.takes_submissions(ctx.is_moderator):
-            raise UserError(f"Campaign {campaign.name!r} no longer takes changes to ideas.")
+            raise UserError(f"Campaign {quoted(campaign.name)} no longer takes changes to ideas.")
         return idea
 
     async def edit(
@@ -331,7 +342,7 @@ class IdeaService:
                 exclude_id=idea.id,
                 round_id=idea.round_id,
             ):
-                raise UserError(f"An idea called {idea.title!r} already exists here.")
+                raise UserError(f"An idea called {quoted(idea.title)} already exists here.")
         if description is not None:
             idea.description = clean_description(description)
         idea.updated_at = ctx.now
@@ -353,7 +364,11 @@ class IdeaService:
                     ctx.community_id, vote.received_key, ctx.now, ctx.settings
                 )
         self.refresh(ctx, idea.id)
-        note = f" {taken} points it earned were taken back." if taken else ""
+        note = (
+            f" {plural(taken, 'point')} it earned {'was' if taken == 1 else 'were'} taken back."
+            if taken
+            else ""
+        )
         return Reply(f"Idea #{idea.id} is withdrawn.{note}")
 
     async def thread_comment(self, ctx: Context, thread_id: str) -> Reply:

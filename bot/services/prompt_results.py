@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.ports.prompts import Prompt, PromptResponse
 from bot.replies import Table
 from bot.text_clean import one_line
+from bot.wording import plural, quoted
 
 #: (lowest, highest) for the numeric kinds
 SCALES: dict[str, tuple[int, int]] = {"rating": (1, 5), "nps": (0, 10)}
@@ -40,7 +41,9 @@ def parse_options(raw: str) -> tuple[str, ...]:
         )
     for option in options:
         if len(option) > MAX_OPTION:
-            raise UserError(f"Option {option[:30]!r}… is longer than {MAX_OPTION} characters.")
+            raise UserError(
+                f"Option {quoted(option[:30])}… is longer than {MAX_OPTION} characters."
+            )
     folded = [o.casefold() for o in options]
     repeated = sorted({o for o in options if folded.count(o.casefold()) > 1})
     if repeated:
@@ -63,7 +66,9 @@ def normalise_answer(
         label = "A rating" if prompt.kind == "rating" else "A score"
         if len(cleaned) != 1 or not cleaned[0].isdecimal() or not low <= int(cleaned[0]) <= high:
             got = ", ".join(cleaned)[:40] or "nothing"
-            raise UserError(f"{label} is a whole number from {low} to {high}; {got!r} is not.")
+            raise UserError(
+                f"{label} is a whole number from {low} to {high}; {quoted(got)} is not."
+            )
         return (str(int(cleaned[0])),), int(cleaned[0])
     if prompt.kind == "text":
         text = " ".join(v for v in cleaned if v)
@@ -80,7 +85,7 @@ def normalise_answer(
     unknown = [v for v in cleaned if _option(prompt, v) is None]
     if unknown:
         raise UserError(
-            f"{unknown[0][:40]!r} is not one of the options: {numbered(prompt.options)}."
+            f"{quoted(unknown[0][:40])} is not one of the options: {numbered(prompt.options)}."
         )
     chosen = tuple(o for v in cleaned if (o := _option(prompt, v)) is not None)
     if prompt.kind == "single" and len(chosen) != 1:
@@ -113,7 +118,7 @@ def show_answer(prompt: Prompt, answer: tuple[str, ...]) -> str:
         return f"{answer[0]}/10"
     if prompt.kind == "text":
         text = answer[0]
-        return repr(text if len(text) <= 60 else text[:59] + "…")
+        return quoted(text if len(text) <= 60 else text[:59] + "…")
     return ", ".join(answer)
 
 
@@ -141,7 +146,7 @@ def nps_score(scores: list[int]) -> int | None:
 
 def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
     count = len(responses)
-    lines = [f"{count} response{'s' * (count != 1)}."]
+    lines = [f"{plural(count, 'response')}."]
     average: float | None = None
     nps: int | None = None
     texts: tuple[tuple[str | None, str], ...] = ()
@@ -174,7 +179,7 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
         texts = _texts(prompt, responses)
         shown = texts[:SHOWN_TEXTS]
         if len(texts) > len(shown):
-            lines.append(f"Showing {len(shown)} of {len(texts)} answers; export for all.")
+            lines.append(f"Showing {len(shown)} of {plural(len(texts), 'answer')}; export for all.")
         if prompt.anonymous:
             table = Table("Answers", ("answer",), tuple((t,) for _, t in shown))
         else:

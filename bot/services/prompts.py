@@ -25,6 +25,7 @@ from bot.services.prompt_results import (
     summarise,
 )
 from bot.timeparse import describe, parse_when
+from bot.wording import plural, quoted
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -119,7 +120,7 @@ class PromptService:
             for p in prompts
         )
         table = Table("Feedback prompts", ("id", "kind", "question", "responses", "status"), rows)
-        return Reply(text=f"The {len(prompts)} most recent prompts.", table=table)
+        return Reply(text=f"The most recent {plural(len(prompts), 'prompt')}.", table=table)
 
     async def results(self, ctx: Context, prompt_id: int) -> Reply:
         ctx.require_moderator()
@@ -145,7 +146,7 @@ class PromptService:
         await ctx.audit("prompt.export", target=f"prompt:{prompt.id}", detail=f"{len(responses)}")
         note = " Anonymous prompt: no member names or ids." if prompt.anonymous else ""
         return Reply(
-            text=f"{len(responses)} responses to prompt #{prompt.id}.{note}",
+            text=f"{plural(len(responses), 'response')} to prompt #{prompt.id}.{note}",
             attachment=Attachment(
                 f"prompt-{prompt.id}-responses.csv", export_csv(prompt, responses)
             ),
@@ -160,7 +161,9 @@ class PromptService:
             raise UserError(f"Prompt #{prompt.id} is already closed.")
         await ctx.audit("prompt.close", target=f"prompt:{prompt.id}")
         responses = await self.storage.prompts.responses(ctx.community_id, prompt.id)
-        return Reply(text=f"Prompt #{prompt.id} is closed with {len(responses)} responses.")
+        return Reply(
+            text=f"Prompt #{prompt.id} is closed with {plural(len(responses), 'response')}."
+        )
 
     # -- members ------------------------------------------------------------------------------
     async def answer(
@@ -200,7 +203,7 @@ class PromptService:
             ctx.settings,
             ref=f"prompt:{prompt.id}",
         )
-        earned = f" You earned {paid} points." if paid else ""
+        earned = f" You earned {plural(paid, 'point')}." if paid else ""
         return Reply(
             text=f"Thanks! Your answer to prompt #{prompt.id} is saved: {shown}.{earned}"
             " You can change it until the prompt closes."
@@ -259,7 +262,7 @@ class PromptService:
         id_match = re.fullmatch(r"#?(\d+)", value)
         if kind == "idea" or (not kind and id_match):
             if not id_match:
-                raise UserError(f"{value[:40]!r} is not an idea number; use idea:12.")
+                raise UserError(f"{quoted(value[:40])} is not an idea number; use idea:12.")
             idea = await self.storage.ideas.get(community_id, int(id_match.group(1)))
             if idea is None:
                 raise NotFound(f"There is no idea #{id_match.group(1)} to ask about.")
@@ -269,7 +272,7 @@ class PromptService:
             if campaign is not None:
                 return Subject("campaign", campaign.name, campaign.id)
             if kind == "campaign":
-                raise NotFound(f"There is no campaign named {value[:60]!r}.")
+                raise NotFound(f"There is no campaign named {quoted(value[:60])}.")
         return Subject("product", value)
 
 

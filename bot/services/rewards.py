@@ -18,6 +18,7 @@ from bot.ports.rewards import Redemption, RedemptionStatus, Reward
 from bot.replies import Message
 from bot.services.delivery import Delivery
 from bot.services.points import MAX_ADJUSTMENT, PointsService
+from bot.wording import plural, quoted
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -48,7 +49,7 @@ def parse_stock(text: str) -> int | None:
         number = int(cleaned)
     except ValueError:
         raise UserError(
-            f"stock must be a whole number or 'unlimited', not {text[:40]!r}."
+            f"stock must be a whole number or 'unlimited', not {quoted(text[:40])}."
         ) from None
     if not 0 <= number <= MAX_STOCK:
         raise UserError(f"stock must be between 0 and {MAX_STOCK:,} (or 'unlimited').")
@@ -76,7 +77,7 @@ class RewardService:
         if reward is None:
             reward = await self.storage.rewards.by_name(community_id, text)
         if reward is None or not reward.active:
-            raise NotFound(f"No reward {text[:60]!r} in the catalogue. See `/rewards list`.")
+            raise NotFound(f"No reward {quoted(text[:60])} in the catalogue. See `/rewards list`.")
         return reward
 
     async def held(self, community_id: str, redemption_id: int) -> Redemption:
@@ -118,7 +119,8 @@ class RewardService:
             _check_cost(new_cost)
             if new_stock is not None and new_stock < old.held:
                 raise UserError(
-                    f"{old.held} request(s) for {old.name} are waiting, so stock cannot go below "
+                    f"{plural(old.held, 'request')} for {old.name} "
+                    f"{'is' if old.held == 1 else 'are'} waiting, so stock cannot go below "
                     f"{old.held}. Approve or reject them first (`/rewards pending`)."
                 )
             changes = [
@@ -159,7 +161,7 @@ class RewardService:
             balance = await self.storage.ledger.balance(community, member)
             if balance < reward.cost:
                 raise UserError(
-                    f"{reward.name} costs {reward.cost:,} points and you have {balance:,}; "
+                    f"{reward.name} costs {plural(reward.cost, 'point')} and you have {balance:,}; "
                     f"{reward.cost - balance:,} to go."
                 )
             redemption = await self.storage.rewards.hold(
@@ -192,7 +194,8 @@ class RewardService:
             await ctx.audit(
                 "rewards.approve",
                 target=f"redemption:{found.id}",
-                detail=f"{found.reward_name} for member:{found.member_id} ({found.cost} points)",
+                detail=f"{found.reward_name} for member:{found.member_id} "
+                f"({plural(found.cost, 'point')})",
             )
         self._tell(
             ctx,
@@ -220,7 +223,7 @@ class RewardService:
             ctx,
             found.member_id,
             f"Your request #{found.id} for {found.reward_name} was declined{because} "
-            f"Your {released:,} points are back.",
+            f"Your {plural(released, 'point')} {'is' if released == 1 else 'are'} back.",
         )
         return released
 

@@ -34,6 +34,7 @@ from bot.services.round_times import (
     reminder_time,
 )
 from bot.timeparse import describe
+from bot.wording import a_an, join_names, ordinal, plural, quoted
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -171,7 +172,8 @@ class RoundSteps:
         await self.voting_times(ctx, campaign, round_)
         count = len(await self.entries(campaign, round_))
         text = (
-            f"🗳️ Voting is open for **{campaign.name}**: {count} idea(s). React on the idea cards!"
+            f"🗳️ Voting is open for **{campaign.name}**: {plural(count, 'idea')}. "
+            "React on the idea cards!"
         )
         if round_.closes_at is not None:
             text += f"\nVoting closes {describe(round_.closes_at, ctx.settings.timezone)}."
@@ -217,21 +219,22 @@ class RoundSteps:
         table = Table(
             f"Results: {campaign.name}" + (f", round {round_.number}" if campaign.schedule else ""),
             ("place", "#", "title", "author", "votes"),
-            tuple(tuple(r) for r in results[:25]),
+            tuple((ordinal(int(r[0])), *r[1:]) for r in results[:25]),
         )
-        names = ", ".join(f"#{i.id} {i.title!r}" for i, _ in winners) or "no winner"
+        names = join_names(f"#{i.id} {quoted(i.title)}" for i, _ in winners)
+        names = f"Winner{'s' * (len(winners) > 1)}: {names}" if winners else "There is no winner"
         if campaign.always_open:
             text = (
-                f"🏁 **{campaign.name}** is closed (a {campaign.mode.value} has no winners). "
+                f"🏁 **{campaign.name}** is closed ({a_an(campaign.mode.value)} has no winners). "
                 "Thank you for every idea and vote!"
             )
         elif campaign.mode == CampaignMode.PICK and winners:
             text = (
-                f"🏁 **{campaign.name}** is closed. Winners: {names}. "
-                f"Everyone who voted for it earns points ({paid} member(s))."
+                f"🏁 **{campaign.name}** is closed. {names}. "
+                f"Everyone who voted for it earns points ({plural(paid, 'member')})."
             )
         else:
-            text = f"🏁 **{campaign.name}** is closed. Winners: {names}."
+            text = f"🏁 **{campaign.name}** is closed. {names}."
         if not results:
             text = f"🏁 **{campaign.name}** is closed. No ideas were submitted this time."
         if campaign.schedule:
@@ -281,7 +284,7 @@ class RoundSteps:
                 ctx.now,
                 ctx.settings,
                 ref=f"campaign:{campaign.id}",
-                reason=f"place {place} in {campaign.name}",
+                reason=f"{ordinal(place)} place in {campaign.name}",
             )
             paid = 1
             await self.outbox.member(
@@ -289,7 +292,7 @@ class RoundSteps:
                 f"round:{round_.id}:winner:{idea.id}",
                 idea.author_id,
                 Message(
-                    text=f"🏆 Your idea #{idea.id} {idea.title!r} placed {place} in "
+                    text=f"🏆 Your idea #{idea.id} {quoted(idea.title)} placed {ordinal(place)} in "
                     f"{campaign.name}!"
                 ),
             )

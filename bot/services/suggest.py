@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.events import Actor
 from bot.ports import Storage
 from bot.ports.ideas import IdeaFilter
+from bot.wording import plural
 from config.community import setting_keys
 
 LIMIT = 25
@@ -44,7 +45,7 @@ async def suggest(
     elif kind == "reward":
         for r in await storage.rewards.catalogue(community):
             if _fits(prefix, str(r.id), r.name):
-                choices.append((_label(f"{r.name} — {r.cost} points"), str(r.id)))
+                choices.append((_label(f"{r.name} — {plural(r.cost, 'point')}"), str(r.id)))
     elif kind == "redemption":
         for d in await storage.rewards.pending(community, limit=LIMIT):
             if _fits(prefix, str(d.id), d.reward_name, d.member_id):

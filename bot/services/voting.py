@@ -25,6 +25,7 @@ from bot.services.delivery import CardRefresher, Delivery
 from bot.services.ideas import IdeaService
 from bot.services.points import PointsService, local_day
 from bot.services.vote_batch import ReactionEvent, VoteBatch
+from bot.wording import plural, quoted
 from config.community import CommunitySettings
 
 if TYPE_CHECKING:
@@ -268,8 +269,8 @@ class VotingService:
                 ref=f"idea:{idea.id}",
             )
             text = (
-                f"🎉 Idea #{idea.id} {idea.title!r} by {idea.author_name} "
-                f"reached {threshold} supporters!"
+                f"🎉 Idea #{idea.id} {quoted(idea.title)} by {idea.author_name} "
+                f"reached {plural(threshold, 'supporter')}!"
             )
             channel = ctx.settings.announcements_channel or idea.channel_id or ctx.channel_id
             outbox = ctx.services.outbox
@@ -288,12 +289,12 @@ class VotingService:
                     "system",
                     "idea.status",
                     f"idea:{idea.id}",
-                    "under_review (support threshold)",
+                    "under review (support threshold)",
                     ctx.now,
                 )
                 message = Message(
-                    text=f"Your idea #{idea.id} {idea.title!r} reached {review_at} supporters "
-                    "and is now under review by the team."
+                    text=f"Your idea #{idea.id} {quoted(idea.title)} reached "
+                    f"{plural(review_at, 'supporter')} and is now under review by the team."
                 )
                 outbox = ctx.services.outbox
                 await outbox.member(ctx.community_id, f"review:{idea.id}", idea.author_id, message)

@@ -252,6 +252,26 @@ class SqliteIdeaRepo:
             (_idea(r), Tally(r["id"], r["voters"], r["up"], r["down"], r["total"])) for r in rows
         ]
 
+    async def count(self, community_id: str, filters: IdeaFilter) -> int:
+        where = ["community_id = ?"]
+        params: list[Any] = [community_id]
+        if filters.status is not None:
+            where.append("status = ?")
+            params.append(filters.status.value)
+        elif not filters.include_gone:
+            where.append(f"status NOT IN ({','.join('?' * len(GONE))})")
+            params.extend(GONE)
+        if filters.campaign_id is not None:
+            where.append("campaign_id = ?")
+            params.append(filters.campaign_id)
+        if filters.author_id is not None:
+            where.append("author_id = ?")
+            params.append(filters.author_id)
+        row = await self.db.fetchone(
+            f"SELECT count(*) AS n FROM ideas WHERE {' AND '.join(where)}", tuple(params)
+        )
+        return int(row["n"]) if row else 0
+
     async def in_campaign(self, community_id: str, campaign_id: int) -> list[Idea]:
         rows = await self.db.fetchall(
             "SELECT * FROM ideas WHERE community_id = ? AND campaign_id = ? ORDER BY id",

@@ -62,7 +62,7 @@ async def console(tmp_path: Path) -> AsyncIterator[Console]:
 
 async def test_submit_posts_a_card_and_react_counts_a_vote(console: Console) -> None:
     out = await console.text('as alice /idea submit title:"Oat latte" description:"Creamy"')
-    assert "(only alice sees) Idea #1 'Oat latte' is posted" in out
+    assert "(only alice sees) Idea #1 “Oat latte” is posted" in out
     assert "[#general] new idea card:" in out
     assert "💡 #1 Oat latte  [new]" in out
 
@@ -183,14 +183,14 @@ async def test_bad_lines_get_a_friendly_error_and_the_loop_goes_on(tmp_path: Pat
     text = out.getvalue()
     assert ended == "quit"
     assert text.count("⚠") == 10, text
-    assert "I don't know 'bogus'" in text
+    assert "I don't know “bogus”" in text
     assert "Idea #7 has no card" in text
     assert "A quote is not closed" in text
     assert "Unknown command /nosuch" in text
     assert "/idea has no `frobnicate`" in text
     assert "needs the demo's fake clock" in text
     assert "Nothing to replay yet." in text
-    assert "Idea #1 'Still works' is posted" in text
+    assert "Idea #1 “Still works” is posted" in text
     assert "Ideas, top first" not in text  # nothing after quit runs
     assert adapter.failures == 10
 

@@ -70,7 +70,7 @@ async def test_scheduled_contest_runs_on_time_from_opening_to_results(console: C
         "as mod /campaign create name:Spring mode:contest starts:1h submissions:1d voting:2d "
         'winners:2 brief:"Name our flavour"'
     )
-    assert "Campaign 'Spring' (contest) is scheduled." in out
+    assert "Campaign “Spring” (contest) is scheduled." in out
     assert "Submissions open 2026-01-05 10:00 UTC (in 1h)." in out
     assert "Voting opens 2026-01-06 10:00 UTC (in 1d 1h)." in out
     assert "Voting closes 2026-01-08 10:00 UTC (in 3d 1h)." in out
@@ -87,14 +87,14 @@ async def test_scheduled_contest_runs_on_time_from_opening_to_results(console: C
     assert await c.phase("Spring") == Phase.SUBMISSIONS
 
     # the only campaign taking ideas is the default one
-    assert "is posted in campaign 'Spring'" in await c.ok('as alice /idea submit title:"Oat latte"')
+    assert "is posted in campaign “Spring”" in await c.ok('as alice /idea submit title:"Oat latte"')
     await c.ok('as bob /idea submit title:"Maple mocha"')
     await c.ok('as carol /idea submit title:"Chai"')
     not_yet = await c.refused("as dave react 👍 1")
     assert "not open for voting (phase: submissions)" in not_yet
 
     out = await c.ok("advance 1d")
-    assert "🗳️ Voting is open for **Spring**: 3 idea(s). React on the idea cards!" in out
+    assert "🗳️ Voting is open for **Spring**: 3 ideas. React on the idea cards!" in out
     assert "Voting closes 2026-01-08 10:00 UTC." in out
     late_idea = await c.refused('as erin /idea submit title:"Too late" campaign:Spring')
     assert "phase: voting" in late_idea
@@ -114,14 +114,18 @@ async def test_scheduled_contest_runs_on_time_from_opening_to_results(console: C
     assert "⏰" not in await c.ok("advance 1h")  # reminded once
 
     out = await c.ok("advance 23h")
-    assert "🏁 **Spring** is closed. Winners: #1 'Oat latte', #2 'Maple mocha'." in out
+    assert "🏁 **Spring** is closed. Winners: #1 “Oat latte” and #2 “Maple mocha”." in out
     assert "== Results: Spring ==" in out
     lines = out.split("\n")
     header = next(i for i, line in enumerate(lines) if "== Results: Spring ==" in line)
     rows = [line.split() for line in lines[header + 3 : header + 6]]
-    assert [row[:3] for row in rows] == [["1", "1", "Oat"], ["2", "2", "Maple"], ["3", "3", "Chai"]]
-    assert "[DM to alice]" in out and "🏆 Your idea #1 'Oat latte' placed 1 in Spring!" in out
-    assert "[DM to bob]" in out and "🏆 Your idea #2 'Maple mocha' placed 2 in Spring!" in out
+    assert [row[:3] for row in rows] == [
+        ["1st", "1", "Oat"],
+        ["2nd", "2", "Maple"],
+        ["3rd", "3", "Chai"],
+    ]
+    assert "[DM to alice]" in out and "🏆 Your idea #1 “Oat latte” placed 1st in Spring!" in out
+    assert "[DM to bob]" in out and "🏆 Your idea #2 “Maple mocha” placed 2nd in Spring!" in out
     assert "[DM to carol]" not in out
     assert await c.phase("Spring") == Phase.CLOSED
     assert await c.winners() == [("alice", 100), ("bob", 100)]
@@ -213,8 +217,8 @@ async def test_pick_candidates_from_moderators_and_the_winners_voters_are_paid(
 
     assert "🏁" not in await c.ok("advance 23h")
     out = await c.ok("advance 1h")
-    assert "🏁 **Dress pick** is closed. Winners: #1 'Red dress'." in out
-    assert "Everyone who voted for it earns points (3 member(s))." in out
+    assert "🏁 **Dress pick** is closed. Winner: #1 “Red dress”." in out
+    assert "Everyone who voted for it earns points (3 members)." in out
     assert await c.phase("Dress pick") == Phase.CLOSED
     assert await c.winners() == [("alice", 100), ("bob", 100), ("dave", 100)]
     assert await c.storage.ledger.balance(COMMUNITY, "alice") == balances["alice"] + 100
@@ -246,13 +250,13 @@ async def test_recurring_contest_opens_round_two_after_the_results(console: Cons
     await c.ok('as alice /idea submit title:"Oat latte"')
     await c.ok('as bob /idea submit title:"Chai"')
     out = await c.ok("advance 2d")
-    assert "🗳️ Voting is open for **Weekly**: 2 idea(s)" in out
+    assert "🗳️ Voting is open for **Weekly**: 2 ideas" in out
     await c.ok("as carol react 👍 1")
     await c.ok("as dave react 👍 1")
     await c.ok("as carol react 👍 2")
 
     out = await c.ok("advance 2d")
-    assert "🏁 **Weekly** is closed. Winners: #1 'Oat latte'." in out
+    assert "🏁 **Weekly** is closed. Winner: #1 “Oat latte”." in out
     assert "The next round opens 2026-01-19 09:00 Europe/Paris." in out
     assert "== Results: Weekly, round 1 ==" in out
     assert await c.winners() == [("alice", 100)]
@@ -272,14 +276,14 @@ async def test_recurring_contest_opens_round_two_after_the_results(console: Cons
     idea = await c.storage.ideas.get(COMMUNITY, 3)
     assert idea is not None and idea.round_id == rounds[1].id
     out = await c.ok("advance 2d")
-    assert "🗳️ Voting is open for **Weekly**: 1 idea(s)" in out  # only this round's ideas
+    assert "🗳️ Voting is open for **Weekly**: 1 idea" in out  # only this round's ideas
     stale = await c.refused("as frank react 👍 2")
     assert "Round 1 of Weekly is closed and voting in it has ended" in stale
     assert "counts" in await c.ok("as frank react 👍 3")
 
     board = await c.ok('as alice /leaderboard campaign:"Weekly"')
     assert "== Season: Weekly ==" in board
-    assert "You are #1" in board and "in the Weekly season" in board
+    assert "You are in 1st place" in board and "in the Weekly season" in board
 
 
 async def test_recurring_pick_names_the_next_round_and_keeps_the_season(console: Console) -> None:
@@ -298,7 +302,7 @@ async def test_recurring_pick_names_the_next_round_and_keeps_the_season(console:
     await c.ok("as carol react 👍 2")
 
     out = await c.ok("advance 1d")
-    assert "🏁 **Dress pick** is closed. Winners: #1 'Red dress'." in out
+    assert "🏁 **Dress pick** is closed. Winner: #1 “Red dress”." in out
     assert "The next round opens 2026-01-19 09:00 UTC." in out
     assert "== Results: Dress pick, round 1 ==" in out
     assert await c.winners() == [("alice", 100), ("bob", 100)]

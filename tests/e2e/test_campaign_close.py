@@ -53,9 +53,9 @@ async def test_contest_close_ranks_pays_plans_and_announces(harness: Harness) ->
     assert reply.table is not None
     order = [int(row[1]) for row in reply.table.rows]
     assert order == [ids["Mango"], ids["Zesty"], ids["Apple"], ids["Dull"]]
-    assert [row[0] for row in reply.table.rows] == ["1", "2", "3", "4"]
+    assert [row[0] for row in reply.table.rows] == ["1st", "2nd", "3rd", "4th"]
     assert reply.table.rows[0][2:4] == ("Mango", "Cat")
-    assert f"#{ids['Mango']} 'Mango', #{ids['Zesty']} 'Zesty'" in reply.text
+    assert f"#{ids['Mango']} “Mango” and #{ids['Zesty']} “Zesty”" in reply.text
     assert await phase(h, "Spring") == Phase.CLOSED
     assert await winner_rows(h) == [("alice", 100), ("cat", 100)]
     assert [await status(h, ids[t]) for t in ("Mango", "Zesty", "Apple", "Dull")] == [
@@ -141,7 +141,7 @@ async def test_pick_only_votes_and_pays_the_winners_voters(harness: Harness) -> 
     await vote(h, red, "ann", "ben")
     await vote(h, blue, "cat")
     text = await ok(h, "campaign close", name="Pick")
-    assert f"#{red} 'Red dress'" in text and "Blue" not in text.split("Winners:")[1]
+    assert f"#{red} “Red dress”" in text and "Blue" not in text.split("Winner:")[1]
     assert await winner_rows(h) == [("ann", 100), ("ben", 100)]
     assert await status(h, red) == IdeaStatus.PLANNED and await status(h, blue) == IdeaStatus.NEW
     await refused(h, "campaign close", name="Pick")
@@ -242,5 +242,5 @@ async def test_declined_idea_cannot_win(harness: Harness) -> None:
     await vote(h, other, "v3")
     await ok(h, "idea status", idea=declined, status="declined", reason="not feasible")
     text = await ok(h, "campaign close", name="Spring")
-    assert f"#{other} 'Other'" in text
+    assert f"#{other} “Other”" in text
     assert await winner_rows(h) == [("bob", 100)]

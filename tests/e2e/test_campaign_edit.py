@@ -41,7 +41,7 @@ async def test_edit_changes_brief_winners_and_name(harness: Harness) -> None:
     h = harness
     await ok(h, "campaign create", name="Spring", brief="Old brief", submissions="2d", voting="2d")
     text = await ok(h, "campaign edit", name="Spring", brief="  New brief  ", winners=5)
-    assert text == "Campaign 'Spring' updated: brief; winners → 5."
+    assert text == "Campaign “Spring” updated: brief; winners → 5."
     spring = await campaign(h, "Spring")
     assert (spring.brief, spring.winners) == ("New brief", 5)
 
@@ -60,7 +60,7 @@ async def test_edit_changes_brief_winners_and_name(harness: Harness) -> None:
 async def test_edit_with_nothing_to_change_is_refused(harness: Harness) -> None:
     await ok(harness, "campaign create", name="Spring")
     assert "Nothing to change" in await refused(harness, "campaign edit", name="Spring")
-    assert "no campaign called 'Nope'" in await refused(
+    assert "no campaign called “Nope”" in await refused(
         harness, "campaign edit", name="Nope", brief="x"
     )
 
@@ -189,7 +189,7 @@ async def test_edit_every_checks_the_windows_fit(harness: Harness) -> None:
     text = await refused(h, "campaign edit", name="Weekly", voting="8d")
     assert "Each round must end before the next begins" in text
     text = await refused(h, "campaign edit", name="Weekly", every="funday 09:00")
-    assert "'funday'" in text
+    assert "“funday”" in text
     assert await snapshot(h) == before
     assert "repeats every day at 09:00" in await ok(
         h, "campaign edit", name="Weekly", every="daily 09:00"
@@ -255,9 +255,9 @@ async def test_windows_as_long_as_the_gap_do_not_skip_an_occurrence(harness: Har
             {"mode": "pick", "every": "daily 12:00", "voting": "2d"},
             "Each round must end before the next begins",
         ),
-        ({"submissions": "soon"}, "submissions: I could not read 'soon' as a duration"),
+        ({"submissions": "soon"}, "submissions: I could not read “soon” as a duration"),
         ({"voting": "2 fortnights"}, "voting:"),
-        ({"every": "someday 09:00", "submissions": "1d", "voting": "1d"}, "'someday'"),
+        ({"every": "someday 09:00", "submissions": "1d", "voting": "1d"}, "“someday”"),
         ({"every": "monday", "submissions": "1d", "voting": "1d"}, "needs a time of day"),
         ({"submissions": "2026-01-10 10:00", "voting": "2026-01-08 10:00"}, "close after"),
         ({"submissions": "300d", "voting": "100d"}, "too far ahead"),

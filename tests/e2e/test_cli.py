@@ -104,7 +104,7 @@ def test_demo_runs_a_whole_cycle_deterministically(tmp_path: Path) -> None:
     assert "already handled, nothing changed" in out
     assert "Thanks! Your answer to prompt #1 is saved" in out
     assert "== Results: Winter flavour ==" in out
-    assert "1      2  Gingerbread cold brew  Bob     3 votes" in out
+    assert "1st    2  Gingerbread cold brew  Bob     3 votes" in out
     assert "== Leaderboard, all time ==" in out
     assert out.index("Results: Winter flavour") < out.index("Leaderboard, all time")
     assert "Traceback" not in first.stderr
@@ -254,6 +254,6 @@ def test_run_keeps_serving_after_piped_input_ends_until_sigterm(tmp_path: Path) 
                 proc.kill()
                 proc.wait()
     logs = log_path.read_text(encoding="utf-8")
-    assert "Idea #1 'Oat latte' is posted" in logs
+    assert "Idea #1 “Oat latte” is posted" in logs
     assert "console input closed; still serving" in logs
     assert "Traceback" not in logs

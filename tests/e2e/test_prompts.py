@@ -195,7 +195,7 @@ async def test_points_are_paid_per_prompt(harness: Harness) -> None:
         ("single", "Red, Blue", ("Green",), "not one of the options"),
         ("single", "Red, Blue", ("Red", "Blue"), "exactly one"),
         ("multiple", "Red, Blue", ("Red", "red"), "only once"),
-        ("multiple", "Red, Blue", ("Red", "Green"), "'Green' is not one of the options"),
+        ("multiple", "Red, Blue", ("Red", "Green"), "“Green” is not one of the options"),
         ("multiple", "Red, Blue", (), "at least one"),
         ("text", None, ("   ",), "empty"),
         ("text", None, ("x" * 2001,), "2,001 characters"),
@@ -237,7 +237,7 @@ async def test_closed_by_a_moderator(harness: Harness) -> None:
     assert (await harness.answer(ana, pid, "4")).ok
     closed = await harness.cmd(harness.moderator(), "prompt close", prompt=pid)
     assert closed.ok, closed.text
-    assert "1 responses" in closed.text
+    assert "1 response." in closed.text
     for member, value in ((ana, "5"), (bob, "3")):
         refused = await harness.answer(member, pid, value)
         assert not refused.ok

@@ -51,9 +51,9 @@ async def test_full_contest_cycle_runs_every_step_once_in_order(harness: Harness
     texts = announcements(h)
     assert len(texts) == 5, texts
     assert "opening" in texts[0] and "is open for ideas" in texts[1]
-    assert "Voting is open" in texts[2] and "2 idea(s)" in texts[2]
+    assert "Voting is open" in texts[2] and "2 ideas" in texts[2]
     assert "voting closes in 1d" in texts[3]
-    assert "Winners: #1 'Oat latte'" in texts[4]
+    assert "Winner: #1 “Oat latte”" in texts[4]
     results = h.platform.posts[-1].message.table
     assert results is not None and [r[2] for r in results.rows] == ["Oat latte", "Mocha"]
     assert await winner_rows(h) == [("alice", 100)]
@@ -125,7 +125,7 @@ async def test_steps_missed_while_down_run_at_start_in_order(tmp_path: Path) -> 
         texts = announcements(h2)
         order = [i for i, t in enumerate(texts) if "Voting is open" in t or "is closed" in t]
         assert len(order) == 2 and "Voting is open" in texts[order[0]]
-        assert f"#{idea} 'Oat latte'" in texts[order[1]] and f"#{other}" not in texts[order[1]]
+        assert f"#{idea} “Oat latte”" in texts[order[1]] and f"#{other}" not in texts[order[1]]
         assert (await h2.storage.votes.tally(idea)).up == 2
         actions = [
             e.action

@@ -88,7 +88,7 @@ async def test_a_reaction_storm_becomes_a_bounded_number_of_exact_edits(tmp_path
         assert edits < STORM / 100
         assert (await h.storage.votes.tally(idea)).up == STORM
         assert platform.cards[message] == await _expected_card(h, idea)
-        assert platform.cards[message].tally == f"{STORM} votes"
+        assert platform.cards[message].tally == f"{STORM:,} votes"
     finally:
         await h.close()
 

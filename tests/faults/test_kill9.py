@@ -26,7 +26,7 @@ KILL_AFTER = 300  # acknowledged votes before the kill
 LIMIT = 60.0  # a safety stop for a hung process, not a timing assertion
 
 ACK = re.compile(r"^\((m\d+)'s 👍 on #(\d+) counts\)$")
-POSTED = re.compile(r"Idea #(\d+) 'I\d' is posted")
+POSTED = re.compile(r"Idea #(\d+) “I\d” is posted")
 
 SETUP = [
     "as mod /cocreate config set submission_cooldown_minutes 0",

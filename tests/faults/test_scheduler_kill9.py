@@ -84,7 +84,7 @@ def test_a_close_missed_while_down_runs_at_start_and_survives_kill_9(tmp_path: P
         proc.send_signal(signal.SIGKILL)  # no clean shutdown: straight after the announcement
         proc.wait(timeout=LIMIT)
     text = "\n".join(output)
-    assert "Winners: #1 'Red'" in text and "(2 member(s))" in text
+    assert "Winner: #1 “Red”" in text and "(2 members)" in text
 
     again = start(tmp_path, db)
     out, _ = again.communicate(b"as ann /points show\nquit\n", timeout=LIMIT)

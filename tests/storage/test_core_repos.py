@@ -250,6 +250,24 @@ async def test_search_sorts_filters_and_pages(store: SqliteStorage) -> None:
     assert first[0][1].up == 3 and first[0][1].total == 3
 
 
+async def test_count_matches_what_search_pages_through(store: SqliteStorage) -> None:
+    camp = await add_campaign(store, "Spring")
+    await add(store, "Old favourite")
+    await add(store, "Fresh", author="bob", campaign_id=camp.id)
+    await add(store, "Gone", status=IdeaStatus.WITHDRAWN)
+    await add(store, "Elsewhere", community=B)
+    for filters in (
+        IdeaFilter(),
+        IdeaFilter(include_gone=True),
+        IdeaFilter(status=IdeaStatus.WITHDRAWN),
+        IdeaFilter(campaign_id=camp.id),
+        IdeaFilter(author_id="bob"),
+        IdeaFilter(author_id="nobody"),
+    ):
+        everything = await store.ideas.search(A, filters, "new", NOW, limit=100)
+        assert await store.ideas.count(A, filters) == len(everything)
+
+
 async def _ids(store: SqliteStorage, filters: IdeaFilter, sort: SortOrder) -> list[int]:
     rows = await store.ideas.search(A, filters, sort, NOW)
     return [i.id for i, _ in rows]

@@ -38,15 +38,15 @@ def test_apply_setting_valid(key: str, raw: str, check) -> None:  # type: ignore
 @pytest.mark.parametrize(
     ("key", "raw", "message"),
     [
-        ("vote_mode", "sideways", "invalid value for vote_mode"),
-        ("timezone", "Mars/Olympus", "unknown timezone"),
-        ("no_such_key", "1", "unknown setting"),
-        ("min_member_days", "-1", "greater than or equal to 0"),
-        ("review_queue", "maybe", "valid boolean"),
+        ("vote_mode", "sideways", "vote_mode can't be “sideways”: it takes up, updown or scale"),
+        ("timezone", "Mars/Olympus", "not a timezone I know"),
+        ("no_such_key", "1", "no setting called"),
+        ("min_member_days", "-1", "a whole number from 0 to 3,650"),
+        ("review_queue", "maybe", "it takes yes or no"),
         ("points.vote_cast.value", "none", "needs a value"),
         ("emoji_down", "👍", "must differ"),
         ("scale_emojis", "a,b", "five different emojis"),
-        ("points", "3", "unknown setting"),
+        ("points", "3", "no setting called"),
     ],
 )
 def test_apply_setting_invalid_changes_nothing(key: str, raw: str, message: str) -> None:
@@ -70,3 +70,35 @@ def test_optional_numbers_can_be_cleared_required_ones_cannot() -> None:
         apply_setting(CommunitySettings(), "min_member_days", "none")
     with pytest.raises(SettingError, match="needs a value"):
         apply_setting(CommunitySettings(), "vote_mode", "none")
+
+
+PYDANTIC_WORDS = ("Input should", "Value error", "validation error", "type=", "pydantic")
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("vote_mode", "sideways"),
+        ("min_member_days", "-1"),
+        ("min_member_days", "lots"),
+        ("review_queue", "maybe"),
+        ("milestones", "a,b"),
+        ("milestones", "0"),
+        ("review_threshold", "x"),
+        ("points.vote_cast.daily_cap", "-2"),
+        ("reminder_hours", "999"),
+        ("emoji_down", "👍"),
+        ("timezone", "Mars/Olympus"),
+        ("moderator_role", "[1]"),
+        ("points.vote_cast.value", "none"),
+    ],
+)
+def test_bad_setting_is_one_sentence_naming_the_setting_and_what_it_takes(
+    key: str, raw: str
+) -> None:
+    with pytest.raises(SettingError) as caught:
+        apply_setting(CommunitySettings(), key, raw)
+    text = str(caught.value)
+    assert key in text and text.endswith(".") and "\n" not in text
+    assert not any(word in text for word in PYDANTIC_WORDS), text
+    assert f"'{raw}'" not in text and "{" not in text, text

@@ -49,8 +49,8 @@ def test_parse_accepts_readable_schedules_and_round_trips(
     ("text", "needle"),
     [
         ("monday", "needs a time of day"),
-        ("funday 09:00", "'funday'"),
-        ("monday 25:00", "'25:00' is not a time of day"),
+        ("funday 09:00", "“funday”"),
+        ("monday 25:00", "“25:00” is not a time of day"),
         ("monday 09:60", "is not a time of day"),
         ("09:00", "needs at least one day"),
         ("", "needs a time of day"),

@@ -36,7 +36,7 @@ async def setup_contest(bot: Bot, mod: Member) -> None:
             mod, "campaign create", name="Winter", mode="contest", brief="Name our winter flavour"
         )
     ).answered()
-    assert "Campaign 'Winter' (contest) is open" in created.text
+    assert "Campaign “Winter” (contest) is open" in created.text
     assert not created.ephemeral  # the channel sees a campaign start
 
 
@@ -52,7 +52,7 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
             alice, "idea submit", title="Oat latte", description="@everyone creamy <@&123>"
         )
     ).answered()
-    assert "Idea #1 'Oat latte' is posted in campaign 'Winter'" in sent.text
+    assert "Idea #1 “Oat latte” is posted in campaign “Winter”" in sent.text
     # bob uses the form: /idea submit with no options opens a modal built from its options
     form = await (await fake.slash(bob, "idea submit")).answered()
     assert form.form["custom_id"] == ids.command_form("idea", "submit")
@@ -63,7 +63,7 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
             bob, form.form["custom_id"], {"title": "Gingerbread cold brew", "description": ""}
         )
     ).answered()
-    assert "Idea #2 'Gingerbread cold brew' is posted" in submitted.text
+    assert "Idea #2 “Gingerbread cold brew” is posted" in submitted.text
     await bot.settle()
 
     first, second = await card_of(bot, 1), await card_of(bot, 2)
@@ -76,7 +76,7 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
     assert idea is not None and idea.thread_id == first.id
 
     opened = await (await fake.slash(mod, "campaign vote", name="Winter")).answered()
-    assert "Voting is open for 'Winter'" in opened.text
+    assert "Voting is open for “Winter”" in opened.text
 
     await fake.add_reaction(bob, first, "👍")
     await fake.add_reaction(carol, first, "👍")
@@ -127,7 +127,9 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
     await eventually(lambda: "2" in first.embeds[0]["fields"][-1]["value"])
 
     closed = await (await fake.slash(mod, "campaign close", name="Winter")).answered()
-    assert "Winter** is closed. Winners: #1 'Oat latte', #2 'Gingerbread cold brew'" in closed.text
+    assert (
+        "Winter** is closed. Winners: #1 “Oat latte” and #2 “Gingerbread cold brew”" in closed.text
+    )
     await bot.settle()
     results = [
         m
@@ -137,7 +139,7 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
     assert len(results) >= 1 and "Oat latte" in results[-1].embeds[0]["description"]
     rows = await bot.rows("SELECT id, status FROM ideas ORDER BY id")
     assert [(r["id"], r["status"]) for r in rows] == [(1, "planned"), (2, "planned")]
-    assert any("placed 1 in Winter" in text for text in fake.dms_to(alice))
+    assert any("placed 1st in Winter" in text for text in fake.dms_to(alice))
 
     # the round is closed: taking a reaction off changes nothing, and the member is told why
     await fake.remove_reaction(bob.id, first, "👍")

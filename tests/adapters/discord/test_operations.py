@@ -66,7 +66,7 @@ async def test_slow_work_is_deferred_and_recount_sees_offline_votes(
         await closing.until(lambda i: i.followups)
         assert closing.original is not None and closing.original.content == "Done."
         public = closing.followups[0]
-        assert "Spring** is closed. Winners: #1 'Matcha'" in public.content
+        assert "Spring** is closed. Winner: #1 “Matcha”" in public.content
         assert not fake.ephemeral(public)
         assert await votes(bot) == [(1, bea.id, "👍")]  # the recount counted her
     finally:

@@ -81,7 +81,7 @@ async def test_rating_choice_and_text_prompts(bot: Bot) -> None:
     upload = [r for r in fake.requests if r.path.endswith("/callback") and r.files]
     assert upload and upload[-1].files[0][0] == "prompt-2-responses.csv"
     assert b"Red" in upload[-1].files[0][1]
-    assert "1 responses to prompt #2" in export.text
+    assert "1 response to prompt #2" in export.text
 
 
 async def test_prompt_buttons_work_after_a_restart(fake: FakeDiscord, tmp_path: Path) -> None:

@@ -143,7 +143,7 @@ async def test_a_moderator_runs_a_contest_and_members_take_part(world: SlackWorl
     assert [r[0] for r in recounted] == ["UANA", "UCY"]
     results = last_response(world, "UMOD")
     assert results["response_type"] == "in_channel" and "Winners" in results["text"]
-    assert "#2 'Cold brew'" in results["text"]
+    assert "#2 “Cold brew”" in results["text"]
     assert any("is closed" in m.text for m in fake.in_channel(IDEAS)), "results announced"
     winner = await rows(world, "SELECT member_id FROM ledger WHERE rule = 'round_winner'")
     assert {r[0] for r in winner} == {"UBEN", "UANA"}

@@ -71,7 +71,7 @@ async def test_feedback_points_rewards_and_app_home(world: SlackWorld) -> None:
     await world.command("UMOD", '/points grant <@UANA|ana> 50 "great feedback"')
     await world.command("UANA", "/leaderboard")
     board = last_response(world, "UANA")
-    assert "You are #1 with 55 points" in board["text"]
+    assert "You are in 1st place with 55 points" in board["text"]
     assert "```" in json.dumps(board["blocks"]), "the table is shown as monospace"
     dms = [m.text for (c, _), m in fake.messages.items() if c == "DUANA"]
     assert any("+50" in t for t in dms), "the grant is told to the member by DM"
@@ -95,7 +95,7 @@ async def test_feedback_points_rewards_and_app_home(world: SlackWorld) -> None:
     published = fake.called("views.publish")[-1].args
     assert published["user_id"] == "UANA"
     home = json.dumps(published["view"])
-    assert "35" in home and "#1 all-time" in home  # 25 + 10 for the idea
+    assert "35" in home and "1st all-time" in home  # 25 + 10 for the idea
     campaigns = json.dumps(published["view"]["blocks"], ensure_ascii=False)
     assert "*Tasting* · pick · voting · voting closes in 2d 23h" in campaigns
     assert "cocreate_answer:1:" in home and "Oat latte" in home and "new" in home
