@@ -276,7 +276,7 @@ async def test_card_ids_stay_unique_across_restarts_on_one_database(tmp_path: Pa
     second = await _console(path, FakeClock(), None)
     try:
         out = await second.text('as bob /idea submit title:"Mint tea"')
-        assert "Idea #2 'Mint tea' is posted" in out
+        assert "Idea #2 “Mint tea” is posted" in out
         out = await second.text("as carol react 👍 2")
         assert "(carol's 👍 on #2 counts)" in out
         assert (await second.tally(2), await second.tally(1)) == (1, 0)
