@@ -163,3 +163,7 @@ def configure_logging(
     # APScheduler reports every alarm it rings at INFO (twice a minute with the safety sweep);
     # the scheduler logs the steps it actually runs, so only its warnings are worth keeping
     logging.getLogger("apscheduler").setLevel(max(number, logging.WARNING))
+    # aiosqlite logs every statement with its parameters at DEBUG: consecutive lines would pair
+    # an anonymous answer's row with the ledger entry naming its member, so it never goes below
+    # INFO (a storage failure still surfaces through our own error lines)
+    logging.getLogger("aiosqlite").setLevel(max(number, logging.INFO))
