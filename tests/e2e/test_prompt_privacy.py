@@ -11,11 +11,11 @@ row order carried the link, the two worlds would differ there.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import json
 import logging
 import re
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -306,21 +306,19 @@ def test_swapping_who_answered_what_changes_nothing_readable(
     first, second = pair
     assert _final_answers(first) == _final_answers(second)  # the worlds differ only in who
 
-    async def both() -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    async def both(folder: Path) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
         played = []
         for n, scenario in enumerate(pair):
-            path = tmp_path / f"world-{n}-{id(pair)}.sqlite3"
-            h = await Harness.create(path)
+            h = await Harness.create(folder / f"world-{n}.sqlite3")
             try:
                 played.append(await _play(h, scenario))
                 await _check_still_works(h, scenario)
             finally:
                 await h.close()
-                for leftover in tmp_path.glob(f"{path.name}*"):
-                    leftover.unlink()
         return played[0], played[1]
 
-    (view_a, db_a), (view_b, db_b) = asyncio.run(both())
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+        (view_a, db_a), (view_b, db_b) = asyncio.run(both(Path(folder)))
     for key in view_a:
         assert view_a[key] == view_b[key], key
     for table in db_a:
