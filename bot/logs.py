@@ -32,6 +32,9 @@ _RECORD_ATTRS = frozenset(
 
 _HANDLER_MARK = "_cocreate_handler"
 
+#: libraries whose DEBUG lines carry raw statements or platform payloads (see configure_logging)
+PAYLOAD_LOGGERS = ("aiosqlite", "discord", "slack_sdk", "slack_bolt")
+
 
 class RedactingFilter(logging.Filter):
     """Rewrites the record in place so every handler downstream sees only redacted text."""
@@ -163,7 +166,9 @@ def configure_logging(
     # APScheduler reports every alarm it rings at INFO (twice a minute with the safety sweep);
     # the scheduler logs the steps it actually runs, so only its warnings are worth keeping
     logging.getLogger("apscheduler").setLevel(max(number, logging.WARNING))
-    # aiosqlite logs every statement with its parameters at DEBUG: consecutive lines would pair
-    # an anonymous answer's row with the ledger entry naming its member, so it never goes below
-    # INFO (a storage failure still surfaces through our own error lines)
-    logging.getLogger("aiosqlite").setLevel(max(number, logging.INFO))
+    # Anonymous answers stay unlinkable in logs too, even at DEBUG: these libraries log whole
+    # payloads there (aiosqlite every statement with its parameters, so an anonymous answer's
+    # row next to the ledger entry naming its member; discord.py and the Slack SDKs every
+    # gateway event and request, with the member and the answer they clicked)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(number, logging.INFO))

@@ -28,7 +28,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.logs import configure_logging
+from bot.logs import PAYLOAD_LOGGERS, configure_logging
 from bot.replies import Reply
 from bot.services import anonymity
 from tests.e2e.test_prompts import create
@@ -122,6 +122,17 @@ async def test_debug_logs_carry_no_answer_or_member(harness: Harness) -> None:
     assert anonymity.TOKEN_PREFIX not in text
 
 
+def test_platform_payloads_are_not_logged_even_at_debug() -> None:
+    with captured_logs() as stream:
+        for name in ("discord.gateway", "slack_sdk.socket_mode.aiohttp", "slack_bolt.App"):
+            logging.getLogger(name).debug("payload: member U1 clicked answer:1:2")
+        logging.getLogger("aiosqlite").debug("executing INSERT INTO ledger ... 'U1'")
+        logging.getLogger("bot.engine").debug("our own debug line")
+        logging.getLogger("discord.client").info("gateway ready")
+    lines = [json.loads(line)["msg"] for line in stream.getvalue().splitlines()]
+    assert lines == ["our own debug line", "gateway ready"]
+
+
 @contextmanager
 def captured_logs() -> Iterator[io.StringIO]:
     """Every log line at DEBUG, as the process would write them with LOG_LEVEL=DEBUG."""
@@ -135,8 +146,8 @@ def captured_logs() -> Iterator[io.StringIO]:
         for handler in [h for h in root.handlers if h not in handlers]:
             root.removeHandler(handler)
         root.setLevel(level)
-        logging.getLogger("aiosqlite").setLevel(logging.NOTSET)
-        logging.getLogger("apscheduler").setLevel(logging.NOTSET)
+        for name in (*PAYLOAD_LOGGERS, "apscheduler"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 # -- the property: swapping who answered what changes nothing anyone can read ---------------------
