@@ -207,7 +207,9 @@ class SqlitePromptRepo:
                     (community_id, prompt_id, token, answer, score, ts(stamp), ts(stamp)),
                 )
             except sqlite3.IntegrityError as exc:
-                if "FOREIGN KEY" not in str(exc):
+                # the prompt, or a row under this token, is another community's (the UPDATE
+                # above only matches this community's rows)
+                if "FOREIGN KEY" not in str(exc) and "UNIQUE" not in str(exc):
                     raise
                 raise ValueError(
                     f"prompt {prompt_id} does not belong to community {community_id}"
