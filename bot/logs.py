@@ -32,8 +32,8 @@ _RECORD_ATTRS = frozenset(
 
 _HANDLER_MARK = "_cocreate_handler"
 
-#: libraries whose DEBUG lines carry raw statements or platform payloads (see configure_logging)
-PAYLOAD_LOGGERS = ("aiosqlite", "discord", "slack_sdk", "slack_bolt")
+#: the loggers whose DEBUG lines are kept (see OwnDebugFilter)
+OWN_LOGGERS = frozenset({"bot", "adapters", "storage", "config", "cocreate", "__main__"})
 
 
 class RedactingFilter(logging.Filter):
@@ -81,6 +81,16 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
+
+
+class OwnDebugFilter(logging.Filter):
+    """DEBUG lines from our own code only. Libraries log whole payloads at DEBUG: the database
+    driver every statement with its parameters (an anonymous answer's row next to the ledger
+    entry naming its member), the platform clients every event and request (the member and the
+    answer they clicked). Anonymous answers stay unlinkable in logs at every level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG or record.name.split(".")[0] in OWN_LOGGERS
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -153,6 +163,7 @@ def configure_logging(
 
     handler = logging.StreamHandler(target)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(OwnDebugFilter())
     handler.addFilter(RedactingFilter(secrets))
     setattr(handler, _HANDLER_MARK, True)
 
@@ -166,9 +177,3 @@ def configure_logging(
     # APScheduler reports every alarm it rings at INFO (twice a minute with the safety sweep);
     # the scheduler logs the steps it actually runs, so only its warnings are worth keeping
     logging.getLogger("apscheduler").setLevel(max(number, logging.WARNING))
-    # Anonymous answers stay unlinkable in logs too, even at DEBUG: these libraries log whole
-    # payloads there (aiosqlite every statement with its parameters, so an anonymous answer's
-    # row next to the ledger entry naming its member; discord.py and the Slack SDKs every
-    # gateway event and request, with the member and the answer they clicked)
-    for name in PAYLOAD_LOGGERS:
-        logging.getLogger(name).setLevel(max(number, logging.INFO))

@@ -28,7 +28,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.logs import PAYLOAD_LOGGERS, configure_logging
+from bot.logs import configure_logging
 from bot.replies import Reply
 from bot.services import anonymity
 from tests.e2e.test_prompts import create
@@ -146,8 +146,7 @@ def captured_logs() -> Iterator[io.StringIO]:
         for handler in [h for h in root.handlers if h not in handlers]:
             root.removeHandler(handler)
         root.setLevel(level)
-        for name in (*PAYLOAD_LOGGERS, "apscheduler"):
-            logging.getLogger(name).setLevel(logging.NOTSET)
+        logging.getLogger("apscheduler").setLevel(logging.NOTSET)
 
 
 # -- the property: swapping who answered what changes nothing anyone can read ---------------------
