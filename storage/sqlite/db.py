@@ -21,8 +21,8 @@ from typing import Any
 
 import aiosqlite
 
+import bot.services.anonymity as anonymity
 from bot.errors import StorageError
-from bot.services import anonymity
 
 log = logging.getLogger(__name__)
 
