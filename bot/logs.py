@@ -32,6 +32,9 @@ _RECORD_ATTRS = frozenset(
 
 _HANDLER_MARK = "_cocreate_handler"
 
+#: the loggers whose DEBUG lines are kept (see OwnDebugFilter)
+OWN_LOGGERS = frozenset({"bot", "adapters", "storage", "config", "cocreate", "__main__"})
+
 
 class RedactingFilter(logging.Filter):
     """Rewrites the record in place so every handler downstream sees only redacted text."""
@@ -78,6 +81,16 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
+
+
+class OwnDebugFilter(logging.Filter):
+    """DEBUG lines from our own code only. Libraries log whole payloads at DEBUG: the database
+    driver every statement with its parameters (an anonymous answer's row next to the ledger
+    entry naming its member), the platform clients every event and request (the member and the
+    answer they clicked). Anonymous answers stay unlinkable in logs at every level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG or record.name.split(".")[0] in OWN_LOGGERS
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -150,6 +163,7 @@ def configure_logging(
 
     handler = logging.StreamHandler(target)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(OwnDebugFilter())
     handler.addFilter(RedactingFilter(secrets))
     setattr(handler, _HANDLER_MARK, True)
 

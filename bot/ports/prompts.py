@@ -73,6 +73,7 @@ class Prompt:
 @dataclass(frozen=True, slots=True)
 class PromptResponse:
     prompt_id: int
+    #: the member, or for an anonymous prompt a respondent token (``bot.services.anonymity``)
     member_id: str
     #: the name at answer time; empty for anonymous prompts, which never store one
     member_name: str
@@ -107,6 +108,26 @@ class PromptRepo(Protocol):
         now: datetime,
     ) -> bool:
         """Insert or replace one member's answer; True if it is their first for this prompt."""
+        ...
+
+    async def upsert_anonymous_response(
+        self,
+        community_id: str,
+        prompt_id: int,
+        token: str,
+        values: tuple[str, ...],
+        score: int | None,
+        stamp: datetime,
+    ) -> bool:
+        """Insert or replace the answer stored under a respondent token; True if it is new.
+
+        A change replaces the answer only: ``stamp`` (not the time of answering), the revision
+        and the name stay as first written, so the row tells nothing about when or how often.
+        """
+        ...
+
+    async def anonymity_key(self, community_id: str) -> str:
+        """The community's secret for respondent tokens (hex), created on first use."""
         ...
 
     async def response(

@@ -2,8 +2,9 @@
 
 Kept free of storage and platform so every rule (ranges, repeated choices, NPS arithmetic, what
 an anonymous export may contain) is tested directly and reused by the engine and exports alike.
-Anonymity is applied here, once: anonymous summaries and exports never carry a name or a member
-id, and list answers in a fixed order that does not follow who answered when.
+Anonymous answers are stored without a member (``bot.services.anonymity``); summaries and
+exports of them still carry no name, id or time, and list answers in a fixed order that does not
+follow who answered when.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from bot.errors import NotFound, UserError
 from bot.ports import Storage
 from bot.ports.prompts import PROMPT_KINDS, NewPrompt, Prompt, PromptKind, Subject
 from bot.replies import Attachment, Message, PromptView, Reply, Table
+from bot.services import anonymity
 from bot.services.delivery import Delivery
 from bot.services.points import PointsService
 from bot.services.prompt_results import (
@@ -182,15 +183,13 @@ class PromptService:
             )
         answer, score = normalise_answer(prompt, values, typed)
         member = ctx.actor.member_id
-        first = await self.storage.prompts.upsert_response(
-            ctx.community_id,
-            prompt.id,
-            member,
-            "" if prompt.anonymous else ctx.actor.name,
-            answer,
-            score,
-            ctx.now,
-        )
+        if prompt.anonymous:
+            first, idem_key, ref, reason = await self._store_anonymous(ctx, prompt, answer, score)
+        else:
+            first = await self.storage.prompts.upsert_response(
+                ctx.community_id, prompt.id, member, ctx.actor.name, answer, score, ctx.now
+            )
+            idem_key, ref, reason = f"feedback:{prompt.id}:{member}", f"prompt:{prompt.id}", ""
         shown = show_answer(prompt, answer)
         if not first:
             return Reply(text=f"Your answer to prompt #{prompt.id} is now: {shown}.")
@@ -198,16 +197,35 @@ class PromptService:
             ctx.community_id,
             member,
             "feedback_answered",
-            f"feedback:{prompt.id}:{member}",
+            idem_key,
             ctx.now,
             ctx.settings,
-            ref=f"prompt:{prompt.id}",
+            ref=ref,
+            reason=reason,
         )
         earned = f" You earned {plural(paid, 'point')}." if paid else ""
         return Reply(
             text=f"Thanks! Your answer to prompt #{prompt.id} is saved: {shown}.{earned}"
             " You can change it until the prompt closes."
         )
+
+    async def _store_anonymous(
+        self, ctx: Context, prompt: Prompt, answer: tuple[str, ...], score: int | None
+    ) -> tuple[bool, str, str, str]:
+        """Store under the respondent token, stamped with the prompt's opening time (never the
+        answer's), and return what the points entry may say: a key that matches no token, no
+        prompt ref, a neutral reason. See ``bot.services.anonymity``."""
+        key = await self.storage.prompts.anonymity_key(ctx.community_id)
+        member = ctx.actor.member_id
+        first = await self.storage.prompts.upsert_anonymous_response(
+            ctx.community_id,
+            prompt.id,
+            anonymity.respondent_token(key, prompt.id, member),
+            answer,
+            score,
+            prompt.created_at,
+        )
+        return first, anonymity.points_key(key, prompt.id, member), "", anonymity.ANSWER_REASON
 
     # -- helpers ------------------------------------------------------------------------------
     async def get(self, community_id: str, prompt_id: int) -> Prompt:

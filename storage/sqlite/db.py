@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from typing import Any
 
 import aiosqlite
 
+import bot.services.anonymity as anonymity
 from bot.errors import StorageError
 from bot.text_clean import title_key
 
@@ -93,6 +95,7 @@ class Database:
 
     async def migrate(self) -> list[int]:
         """Apply every migration newer than the stored version; return the versions applied."""
+        await _register_functions(self.conn)
         await self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -221,6 +224,15 @@ class Database:
     async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+
+async def _register_functions(conn: aiosqlite.Connection) -> None:
+    """The engine's own derivations, callable from migrations that rewrite stored rows."""
+    await conn.create_function("cocreate_new_key", 0, lambda: secrets.token_hex(32))
+    await conn.create_function(
+        "cocreate_respondent_token", 3, anonymity.respondent_token, deterministic=True
+    )
+    await conn.create_function("cocreate_points_key", 3, anonymity.points_key, deterministic=True)
 
 
 def _split_sql(sql: str) -> list[str]:

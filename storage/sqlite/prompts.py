@@ -8,6 +8,7 @@ without a read-then-write race, even when both happen in the same clock tick.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from datetime import datetime
 from typing import Any, cast
@@ -177,6 +178,54 @@ class SqlitePromptRepo:
                 ts(now),
             ),
         )
+
+    async def upsert_anonymous_response(
+        self,
+        community_id: str,
+        prompt_id: int,
+        token: str,
+        values: tuple[str, ...],
+        score: int | None,
+        stamp: datetime,
+    ) -> bool:
+        answer = json.dumps(list(values), ensure_ascii=False)
+        async with self.db.transaction():
+            # update first, insert if nothing was there: one transaction, so no race, and the
+            # revision stays 1 (a counter would tell a changed answer apart)
+            changed = await self.db.fetchone(
+                "UPDATE prompt_responses SET answer_json = ?, score = ?"
+                " WHERE community_id = ? AND prompt_id = ? AND member_id = ? RETURNING 1",
+                (answer, score, community_id, prompt_id, token),
+            )
+            if changed is not None:
+                return False
+            try:
+                await self.db.execute(
+                    "INSERT INTO prompt_responses (community_id, prompt_id, member_id,"
+                    " member_name, answer_json, score, created_at, updated_at)"
+                    " VALUES (?, ?, ?, '', ?, ?, ?, ?)",
+                    (community_id, prompt_id, token, answer, score, ts(stamp), ts(stamp)),
+                )
+            except sqlite3.IntegrityError as exc:
+                # the prompt, or a row under this token, is another community's (the UPDATE
+                # above only matches this community's rows)
+                if "FOREIGN KEY" not in str(exc) and "UNIQUE" not in str(exc):
+                    raise
+                raise ValueError(
+                    f"prompt {prompt_id} does not belong to community {community_id}"
+                ) from exc
+        return True
+
+    async def anonymity_key(self, community_id: str) -> str:
+        await self.db.execute(
+            "INSERT INTO prompt_keys (community_id, anon_key) VALUES (?, ?)"
+            " ON CONFLICT (community_id) DO NOTHING",
+            (community_id, secrets.token_hex(32)),
+        )
+        key = await self.db.scalar(
+            "SELECT anon_key FROM prompt_keys WHERE community_id = ?", (community_id,)
+        )
+        return str(key)
 
     async def response(
         self, community_id: str, prompt_id: int, member_id: str

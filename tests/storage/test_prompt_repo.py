@@ -165,6 +165,34 @@ async def test_response_to_another_communitys_prompt_is_refused(repo: SqliteProm
     assert (await repo.response(B, theirs.id, "ana")).score == 4  # type: ignore[union-attr]
 
 
+async def test_anonymous_response_keeps_its_stamp_and_revision(repo: SqlitePromptRepo) -> None:
+    prompt = await repo.add(new(anonymous=True))
+    assert await repo.upsert_anonymous_response(A, prompt.id, "anon:t1", ("4",), 4, NOW)
+    later = NOW + timedelta(days=3, microseconds=5)
+    assert not await repo.upsert_anonymous_response(A, prompt.id, "anon:t1", ("2",), 2, later)
+    [row] = await repo.db.fetchall("SELECT * FROM prompt_responses")
+    assert (row["member_id"], row["member_name"], row["answer_json"], row["revision"]) == (
+        "anon:t1",
+        "",
+        '["2"]',
+        1,
+    )
+    assert row["created_at"] == row["updated_at"] == "2026-01-05T09:00:00.000000Z"
+    theirs = await repo.add(new(B, anonymous=True))
+    await repo.upsert_anonymous_response(B, theirs.id, "anon:t2", ("5",), 5, NOW)
+    for token in ("anon:t1", "anon:t2"):  # another community's prompt, or its row
+        with pytest.raises(ValueError, match="does not belong"):
+            await repo.upsert_anonymous_response(A, theirs.id, token, ("1",), 1, NOW)
+    assert [r.score for r in await repo.responses(B, theirs.id)] == [5]
+
+
+async def test_anonymity_key_is_made_once_per_community(repo: SqlitePromptRepo) -> None:
+    key = await repo.anonymity_key(A)
+    assert len(key) == 64 and bytes.fromhex(key)
+    assert await repo.anonymity_key(A) == key
+    assert await repo.anonymity_key(B) != key
+
+
 async def test_primary_key_refuses_a_second_plain_insert(repo: SqlitePromptRepo) -> None:
     prompt = await repo.add(new())
     await repo.upsert_response(A, prompt.id, "ana", "Ana", ("4",), 4, NOW)
