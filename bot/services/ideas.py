@@ -312,17 +312,9 @@ class IdeaService:
         await self.storage.ideas.set_status(
             ctx.community_id, idea.id, idea.status, IdeaStatus.WITHDRAWN, ctx.now
         )
-        taken = await self.points.reverse(
-            ctx.community_id, f"idea:{idea.id}", ctx.now, ctx.settings
-        )
-        for vote in await self.storage.votes.of_idea(idea.id):
-            if vote.received_key:
-                taken += await self.points.reverse(
-                    ctx.community_id, vote.received_key, ctx.now, ctx.settings
-                )
+        taken, kept = await self.points.reverse_idea(ctx, idea)
         self.refresh(ctx, idea.id)
-        note = f" {taken} points it earned were taken back." if taken else ""
-        return Reply(f"Idea #{idea.id} is withdrawn.{note}")
+        return Reply(f"Idea #{idea.id} is withdrawn.{withdrawn_points_note(taken, kept)}")
 
     async def thread_comment(self, ctx: Context, thread_id: str) -> Reply:
         idea = await self.storage.ideas.by_thread(ctx.community_id, thread_id)
@@ -338,6 +330,21 @@ class IdeaService:
             ref=f"idea:{idea.id}",
         )
         return Reply(silent=True)
+
+
+def withdrawn_points_note(taken: int, kept: int) -> str:
+    def points(n: int) -> str:
+        return f"{n:,} point{'s' * (n != 1)}"
+
+    note = (
+        f" {points(taken)} it earned {'was' if taken == 1 else 'were'} taken back." if taken else ""
+    )
+    if kept:
+        note += (
+            f" {points(kept)} could not be taken back because you already spent them or "
+            "they are held for a reward; a balance never goes below zero."
+        )
+    return note
 
 
 async def _request(cards: CardRefresher, community_id: str, idea_id: int) -> None:

@@ -207,9 +207,9 @@ class RewardService:
         async with self.storage.transaction():
             found = await self.held(community, redemption_id)
             await self._decide(ctx, found, RedemptionStatus.REJECTED, reason)
-            released = await self.points.reverse(
-                community, hold_key(found.id), ctx.now, ctx.settings
-            )
+            released = (
+                await self.points.reverse(community, hold_key(found.id), ctx.now, ctx.settings)
+            ).amount
             await ctx.audit(
                 "rewards.reject",
                 target=f"redemption:{found.id}",

@@ -122,6 +122,7 @@ class VotingService:
         known = await storage.ledger.by_keys(community_id, keys + [f"reverse:{k}" for k in keys])
         idea_ids = list({idea.id for idea in ideas.values()})
         tallies = await storage.votes.tallies(idea_ids)
+        members = {k[1] for k in earned_keys} | {e.member_id for e in known.values()}
         batch = VoteBatch(
             community_id,
             settings,
@@ -133,6 +134,7 @@ class VotingService:
             await storage.ledger.earned_many(earned_keys),
             known,
             support={i: t.support for i, t in tallies.items()},
+            balances=await storage.ledger.balances(community_id, sorted(members)),
         )
         replies = [Reply.nothing() if e is None else batch.apply(e) for e in live]
         upserts, deletes = batch.vote_writes()
