@@ -138,14 +138,8 @@ class IdeaService:
 
     async def go_live(self, ctx: Context, idea: Idea) -> int:
         """Pay the submission points and post the card once the transaction commits."""
-        paid = await self.points.award(
-            ctx.community_id,
-            idea.author_id,
-            "idea_submitted",
-            f"idea:{idea.id}",
-            ctx.now,
-            ctx.settings,
-            ref=f"idea:{idea.id}",
+        paid = await self.points.award_author(
+            idea, "idea_submitted", f"idea:{idea.id}", ctx.now, ctx.settings
         )
         channel = ctx.settings.ideas_channel or idea.origin_channel or ctx.channel_id
         ctx.later(lambda: self.publish(ctx.community_id, idea.id, channel))

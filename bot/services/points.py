@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
-from bot.models import Idea
+from bot.models import Campaign, CampaignMode, Idea
 from bot.ports import Storage
 from config.community import RULES, CommunitySettings, RuleSetting
 
@@ -77,6 +77,13 @@ def reversal_reason(what: str, shortfall: int) -> str:
     return f"reversed: {what} ({points} not taken back: already spent or held)"
 
 
+def pays_author(campaign: Campaign | None) -> bool:
+    """Moderators don't pay themselves: the candidates of a pick campaign are posted by the team,
+    so an idea there earns its author nothing (no submission, votes received, milestones or
+    shipping points). Its voters are paid as anywhere else."""
+    return campaign is None or campaign.mode != CampaignMode.PICK
+
+
 class ShortBalance(UserError):
     """A deduction or a hold asked for more points than the balance holds."""
 
@@ -124,6 +131,25 @@ class PointsService:
                 community_id, member_id, amount, rule, idem_key, now, day, reason=reason, ref=ref
             )
         return amount if paid else 0
+
+    async def award_author(
+        self, idea: Idea, rule: str, idem_key: str, now: datetime, settings: CommunitySettings
+    ) -> int:
+        """Pay an idea's author for it (``ref idea:N``), unless ``pays_author`` says no."""
+        campaign = None
+        if idea.campaign_id is not None:
+            campaign = await self.storage.campaigns.get(idea.community_id, idea.campaign_id)
+        if not pays_author(campaign):
+            return 0
+        return await self.award(
+            idea.community_id,
+            idea.author_id,
+            rule,
+            idem_key,
+            now,
+            settings,
+            ref=f"idea:{idea.id}",
+        )
 
     async def reverse(
         self, community_id: str, idem_key: str, now: datetime, settings: CommunitySettings

@@ -17,7 +17,7 @@ from bot.models import Campaign, Idea, LedgerEntry, Vote
 from bot.ports.ledger import EarnedKey, NewEntry
 from bot.replies import Reply
 from bot.services.eligibility import vote_refusal
-from bot.services.points import capped_amount, plan_reversal, reversal_reason
+from bot.services.points import capped_amount, pays_author, plan_reversal, reversal_reason
 from config.community import CommunitySettings
 
 ReactionEvent = ReactionAdded | ReactionRemoved
@@ -75,7 +75,7 @@ class VoteBatch:
         if previous is None:
             cast_key = f"vote:{ref}"
             self._award(voter, "vote_cast", cast_key, idea.id)
-        supports = value > 0 and idea.author_id != voter
+        supports = value > 0 and idea.author_id != voter and pays_author(campaign)
         if supports and not received_key:
             received_key = f"received:{ref}"
             self._award(idea.author_id, "vote_received", received_key, idea.id)

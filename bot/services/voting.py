@@ -254,14 +254,8 @@ class VotingService:
                 break
             if not await self.storage.votes.mark_milestone(idea.id, threshold, ctx.now):
                 continue
-            await self.points.award(
-                ctx.community_id,
-                idea.author_id,
-                "milestone_reached",
-                f"milestone:{idea.id}:{threshold}",
-                ctx.now,
-                ctx.settings,
-                ref=f"idea:{idea.id}",
+            await self.points.award_author(
+                idea, "milestone_reached", f"milestone:{idea.id}:{threshold}", ctx.now, ctx.settings
             )
             text = (
                 f"🎉 Idea #{idea.id} {idea.title!r} by {idea.author_name} "
