@@ -314,11 +314,16 @@ class IdeaService:
         idea = await self.storage.ideas.by_thread(ctx.community_id, thread_id)
         if idea is None or idea.status in GONE_STATUSES:
             return Reply.nothing()
+        key = f"comment:{ctx.event_id}"
+        if ctx.actor.member_id == idea.author_id:
+            # the author's comments in their own thread are paid by the idea, like its votes
+            await self.points.award_author(idea, "thread_comment", key, ctx.now, ctx.settings)
+            return Reply(silent=True)
         await self.points.award(
             ctx.community_id,
             ctx.actor.member_id,
             "thread_comment",
-            f"comment:{ctx.event_id}",
+            key,
             ctx.now,
             ctx.settings,
             ref=f"idea:{idea.id}",
