@@ -32,10 +32,11 @@ async def count(db: Database) -> int:
     return int(await db.scalar("SELECT n FROM counter WHERE id = 1"))
 
 
-def test_versions_are_unique_contiguous_and_start_at_one() -> None:
+def test_versions_are_unique_increasing_and_start_at_one() -> None:
+    # numbers are reserved per change made in parallel, so there may be gaps between them
     found = migrations()
     versions = [v for v, _, _ in found]
-    assert versions == list(range(1, len(found) + 1))
+    assert versions == sorted(set(versions)) and versions[0] == 1
     assert found[0][1] == "0001_core.sql"
     assert all(name.startswith(f"{v:04d}_") for v, name, _ in found)
 
