@@ -190,3 +190,30 @@ async def test_approving_ones_own_redemption_needs_another_moderator(harness: Ha
     assert (await h.storage.rewards.redemption(h.community, request)).status == "held"  # type: ignore[union-attr]
     await ok(h, "rewards approve", "mod2", redemption=request)
     assert await balances(h) == {"mod": 0}
+
+
+async def test_a_merge_that_drops_a_shared_vote_stops_at_zero(harness: Harness) -> None:
+    h = harness
+    await h.text(h.moderator(), "/cocreate config set submission_cooldown_minutes 0")
+    kept = await h.submit(h.member("alice"), "Oat latte")
+    dup = await h.submit(h.member("bob"), "Oat milk latte")
+    for idea in (kept, dup):
+        assert (await h.react(h.member("cat"), idea)).ok
+    await ok(h, "points deduct", member="bob", amount=12, reason="spent")
+    await ok(h, "idea merge", duplicate=dup, into=kept)
+    found = await balances(h)
+    assert found["bob"] == 0 and found["cat"] == 1  # cat's vote counts once
+
+
+async def test_a_redemption_whose_points_are_not_held_is_not_approved(harness: Harness) -> None:
+    h = harness
+    await ok(h, "rewards add", name="Mug", cost=5)
+    reward = await h.storage.rewards.by_name(h.community, "Mug")
+    assert reward is not None
+    async with h.storage.transaction():  # a request written without its hold (older data)
+        request = await h.storage.rewards.hold(
+            h.community, reward.id, "alice", 5, datetime(2026, 1, 5, tzinfo=UTC)
+        )
+    refused = await h.cmd(h.moderator(), "rewards approve", redemption=request.id)
+    assert not refused.ok
+    assert "are not held, so it cannot be approved" in refused.text
