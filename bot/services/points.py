@@ -173,7 +173,9 @@ class PointsService:
                 undo,
                 now,
                 day,
-                reason=reversal_reason(entry.reason or entry.rule, plan.shortfall),
+                reason=reversal_reason(
+                    entry.reason or entry.rule.replace("_", " "), plan.shortfall
+                ),
                 ref=entry.ref,
             )
         return plan if done else Reversal(0)

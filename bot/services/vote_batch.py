@@ -148,7 +148,9 @@ class VoteBatch:
             original.rule,
             undo,
             self.day,
-            reason=reversal_reason(original.reason or original.rule, plan.shortfall),
+            reason=reversal_reason(
+                original.reason or original.rule.replace("_", " "), plan.shortfall
+            ),
             ref=original.ref,
         )
         self.entries.append(entry)
