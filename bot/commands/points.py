@@ -2,8 +2,9 @@
 
 Grants and deductions go through ``PointsService.adjust`` with an idempotency key built from the
 platform event id, so a replayed command cannot pay twice even if it slipped past the engine's
-event claim. The balance check for a deduction runs inside the engine's transaction, so no other
-change can land between the check and the entry.
+event claim. The balance check for a deduction is the ledger policy in ``PointsService.adjust``
+(never below zero), inside the engine's transaction. A moderator cannot grant points to
+themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.models import LedgerEntry
 from bot.replies import Message, Reply, Table
-from bot.services.points import MAX_ADJUSTMENT
+from bot.services.points import MAX_ADJUSTMENT, ShortBalance
 from bot.wording import member_name, member_names, ordinal, plural
 from config.community import rule_name
 
@@ -98,23 +99,27 @@ async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
     storage = ctx.services.storage
     community = ctx.community_id
     name = await _name(ctx, member)
-    if amount < 0:
-        balance = await storage.ledger.balance(community, member)
-        if balance + amount < 0:
-            raise UserError(
-                f"{name} has {plural(balance, 'point')}, so you can deduct at most {balance:,}; "
-                "a balance cannot go below zero."
-            )
-    paid = await ctx.services.points.adjust(
-        community,
-        member,
-        amount,
-        reason,
-        ctx.actor.member_id,
-        f"manual:{ctx.event_id}",
-        ctx.now,
-        ctx.settings,
-    )
+    if amount > 0 and member == ctx.actor.member_id:
+        raise UserError(
+            "You can't grant points to yourself; moderators don't pay themselves. "
+            "Ask another moderator if you earned them."
+        )
+    try:
+        paid = await ctx.services.points.adjust(
+            community,
+            member,
+            amount,
+            reason,
+            ctx.actor.member_id,
+            f"manual:{ctx.event_id}",
+            ctx.now,
+            ctx.settings,
+        )
+    except ShortBalance as short:
+        raise UserError(
+            f"{name} has {plural(short.balance, 'point')}, so you can deduct at most "
+            f"{short.balance:,}; a balance cannot go below zero."
+        ) from None
     if not paid:
         return Reply("That adjustment was already applied.")
     verb = "grant" if amount > 0 else "deduct"

@@ -55,6 +55,17 @@ class LedgerRepo(Protocol):
         ...
 
     async def balance(self, community_id: str, member_id: str) -> int: ...
+    async def balances(self, community_id: str, member_ids: list[str]) -> dict[str, int]:
+        """``balance`` for many members at once (0 for a member with no entries)."""
+        ...
+
+    async def earned_through_idea(
+        self, community_id: str, member_id: str, idea_id: int
+    ) -> list[LedgerEntry]:
+        """Entries paid to this member because of this idea (its ``idea:N`` entries and its
+        round-winner places) that are not yet reversed, oldest first."""
+        ...
+
     async def history(
         self, community_id: str, member_id: str, limit: int = 10
     ) -> list[LedgerEntry]: ...

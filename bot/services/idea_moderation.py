@@ -60,14 +60,8 @@ async def set_status(ctx: Context, idea_id: int, status: str, reason: str = "") 
     idea.updated_at = ctx.now
     await ctx.services.storage.ideas.save(idea)
     if new == IdeaStatus.SHIPPED:
-        await ctx.services.points.award(
-            ctx.community_id,
-            idea.author_id,
-            "idea_shipped",
-            f"shipped:{idea.id}",
-            ctx.now,
-            ctx.settings,
-            ref=f"idea:{idea.id}",
+        await ctx.services.points.award_author(
+            idea, "idea_shipped", f"shipped:{idea.id}", ctx.now, ctx.settings
         )
     await ctx.audit("idea.status", f"idea:{idea.id}", f"{new.label} {reason}".strip())
     voters = await ctx.services.storage.votes.voters(idea.id)

@@ -175,14 +175,8 @@ class IdeaService:
 
     async def go_live(self, ctx: Context, idea: Idea) -> int:
         """Pay the submission points and post the card once the transaction commits."""
-        paid = await self.points.award(
-            ctx.community_id,
-            idea.author_id,
-            "idea_submitted",
-            f"idea:{idea.id}",
-            ctx.now,
-            ctx.settings,
-            ref=f"idea:{idea.id}",
+        paid = await self.points.award_author(
+            idea, "idea_submitted", f"idea:{idea.id}", ctx.now, ctx.settings
         )
         channel = ctx.settings.ideas_channel or idea.origin_channel or ctx.channel_id
         ctx.later(lambda: self.publish(ctx.community_id, idea.id, channel))
@@ -355,36 +349,43 @@ class IdeaService:
         await self.storage.ideas.set_status(
             ctx.community_id, idea.id, idea.status, IdeaStatus.WITHDRAWN, ctx.now
         )
-        taken = await self.points.reverse(
-            ctx.community_id, f"idea:{idea.id}", ctx.now, ctx.settings
-        )
-        for vote in await self.storage.votes.of_idea(idea.id):
-            if vote.received_key:
-                taken += await self.points.reverse(
-                    ctx.community_id, vote.received_key, ctx.now, ctx.settings
-                )
+        taken, kept = await self.points.reverse_idea(ctx, idea)
         self.refresh(ctx, idea.id)
-        note = (
-            f" {plural(taken, 'point')} it earned {'was' if taken == 1 else 'were'} taken back."
-            if taken
-            else ""
-        )
-        return Reply(f"Idea #{idea.id} is withdrawn.{note}")
+        return Reply(f"Idea #{idea.id} is withdrawn.{withdrawn_points_note(taken, kept)}")
 
     async def thread_comment(self, ctx: Context, thread_id: str) -> Reply:
         idea = await self.storage.ideas.by_thread(ctx.community_id, thread_id)
         if idea is None or idea.status in GONE_STATUSES:
             return Reply.nothing()
+        key = f"comment:{ctx.event_id}"
+        if ctx.actor.member_id == idea.author_id:
+            # the author's comments in their own thread are paid by the idea, like its votes
+            await self.points.award_author(idea, "thread_comment", key, ctx.now, ctx.settings)
+            return Reply(silent=True)
         await self.points.award(
             ctx.community_id,
             ctx.actor.member_id,
             "thread_comment",
-            f"comment:{ctx.event_id}",
+            key,
             ctx.now,
             ctx.settings,
             ref=f"idea:{idea.id}",
         )
         return Reply(silent=True)
+
+
+def withdrawn_points_note(taken: int, kept: int) -> str:
+    note = (
+        f" {plural(taken, 'point')} it earned {'was' if taken == 1 else 'were'} taken back."
+        if taken
+        else ""
+    )
+    if kept:
+        note += (
+            f" {plural(kept, 'point')} could not be taken back because you already spent them or "
+            "they are held for a reward; a balance never goes below zero."
+        )
+    return note
 
 
 async def _request(cards: CardRefresher, community_id: str, idea_id: int) -> None:

@@ -181,10 +181,24 @@ class RewardService:
         return redemption
 
     async def approve(self, ctx: Context, redemption_id: int) -> Redemption:
-        """Held → approved: the points stay spent and one item leaves stock."""
+        """Held → approved: the points stay spent and one item leaves stock. Only when the
+        points are really held (the hold entry is in the ledger), and never by the member who
+        asked: a moderator's own request needs another moderator."""
         community = ctx.community_id
         async with self.storage.transaction():
             found = await self.held(community, redemption_id)
+            if found.member_id == ctx.actor.member_id:
+                raise UserError(
+                    f"Request #{found.id} is your own, so another moderator has to approve it; "
+                    "moderators don't approve their own rewards. If you are the only moderator "
+                    "here, it cannot be approved at all: reject it to get your points back."
+                )
+            hold = await self.storage.ledger.by_key(community, hold_key(found.id))
+            if hold is None or hold.amount != -found.cost:
+                raise UserError(
+                    f"The {found.cost:,} points for request #{found.id} are not held, so it "
+                    "cannot be approved. Reject it instead."
+                )
             if not await self.storage.rewards.take_one(community, found.reward_id):
                 raise UserError(
                     f"{found.reward_name} has no stock left to hand out. Raise it with "
@@ -210,9 +224,9 @@ class RewardService:
         async with self.storage.transaction():
             found = await self.held(community, redemption_id)
             await self._decide(ctx, found, RedemptionStatus.REJECTED, reason)
-            released = await self.points.reverse(
-                community, hold_key(found.id), ctx.now, ctx.settings
-            )
+            released = (
+                await self.points.reverse(community, hold_key(found.id), ctx.now, ctx.settings)
+            ).amount
             await ctx.audit(
                 "rewards.reject",
                 target=f"redemption:{found.id}",

@@ -17,7 +17,7 @@ from bot.models import Campaign, Idea, LedgerEntry, Round, Vote
 from bot.ports.ledger import EarnedKey, NewEntry
 from bot.replies import Reply
 from bot.services.eligibility import final_text, is_final, vote_refusal
-from bot.services.points import capped_amount
+from bot.services.points import capped_amount, pays_author, plan_reversal, reversal_reason
 from config.community import CommunitySettings
 
 ReactionEvent = ReactionAdded | ReactionRemoved
@@ -39,6 +39,9 @@ class VoteBatch:
     #: milestone crossed and left again within one batch is still seen, as it would be singly
     support: dict[int, int] = field(default_factory=dict)
     peak: dict[int, int] = field(default_factory=dict)
+    #: balances of the batch's voters and authors, kept as entries are planned, so a reversal
+    #: follows the ledger policy (never below zero) and the schema's check is never reached
+    balances: dict[str, int] = field(default_factory=dict)
     state: dict[Pair, Vote | None] = field(default_factory=dict)
     entries: list[NewEntry] = field(default_factory=list)
     touched: dict[int, Idea] = field(default_factory=dict)
@@ -74,7 +77,7 @@ class VoteBatch:
         if previous is None:
             cast_key = f"vote:{ref}"
             self._award(voter, "vote_cast", cast_key, idea.id)
-        supports = value > 0 and idea.author_id != voter
+        supports = value > 0 and idea.author_id != voter and pays_author(campaign)
         if supports and not received_key:
             received_key = f"received:{ref}"
             self._award(idea.author_id, "vote_received", received_key, idea.id)
@@ -129,6 +132,7 @@ class VoteBatch:
         if amount <= 0:
             return
         self.earned[earned_key] = self.earned.get(earned_key, 0) + amount
+        self.balances[member] = self.balances.get(member, 0) + amount
         entry = NewEntry(
             self.community_id, member, amount, rule, key, self.day, ref=f"idea:{idea_id}"
         )
@@ -142,20 +146,25 @@ class VoteBatch:
         undo = f"reverse:{key}"
         if original is None or original.amount == 0 or undo in self.known:
             return
-        earned_key = (self.community_id, original.member_id, original.rule, self.day)
-        self.earned[earned_key] = self.earned.get(earned_key, 0) - original.amount
+        member = original.member_id
+        plan = plan_reversal(original.amount, self.balances.get(member, 0))
+        self.balances[member] = self.balances.get(member, 0) + plan.amount
+        earned_key = (self.community_id, member, original.rule, self.day)
+        self.earned[earned_key] = self.earned.get(earned_key, 0) + plan.amount
         entry = NewEntry(
             self.community_id,
-            original.member_id,
-            -original.amount,
+            member,
+            plan.amount,
             original.rule,
             undo,
             self.day,
-            reason=f"reversed: {original.reason or original.rule}",
+            reason=reversal_reason(
+                original.reason or original.rule.replace("_", " "), plan.shortfall
+            ),
             ref=original.ref,
         )
         self.entries.append(entry)
-        self.known[undo] = replace(original, amount=-original.amount, idem_key=undo)
+        self.known[undo] = replace(original, amount=plan.amount, idem_key=undo)
 
     def _count(self, outcome: str) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1

@@ -129,6 +129,7 @@ class VotingService:
         known = await storage.ledger.by_keys(community_id, keys + [f"reverse:{k}" for k in keys])
         idea_ids = list({idea.id for idea in ideas.values()})
         tallies = await storage.votes.tallies(idea_ids)
+        members = {k[1] for k in earned_keys} | {e.member_id for e in known.values()}
         batch = VoteBatch(
             community_id,
             settings,
@@ -141,6 +142,7 @@ class VotingService:
             known,
             support={i: t.support for i, t in tallies.items()},
             rounds=rounds,
+            balances=await storage.ledger.balances(community_id, sorted(members)),
         )
         replies = [Reply.nothing() if e is None else batch.apply(e) for e in live]
         upserts, deletes = batch.vote_writes()
@@ -259,14 +261,8 @@ class VotingService:
                 break
             if not await self.storage.votes.mark_milestone(idea.id, threshold, ctx.now):
                 continue
-            await self.points.award(
-                ctx.community_id,
-                idea.author_id,
-                "milestone_reached",
-                f"milestone:{idea.id}:{threshold}",
-                ctx.now,
-                ctx.settings,
-                ref=f"idea:{idea.id}",
+            await self.points.award_author(
+                idea, "milestone_reached", f"milestone:{idea.id}:{threshold}", ctx.now, ctx.settings
             )
             text = (
                 f"🎉 Idea #{idea.id} {quoted(idea.title)} by {idea.author_name} "

@@ -117,6 +117,33 @@ class SqliteLedgerRepo:
         )
         return int(value or 0)
 
+    async def balances(self, community_id: str, member_ids: list[str]) -> dict[str, int]:
+        found = dict.fromkeys(member_ids, 0)
+        rows = await self.db.fetch_in(
+            "SELECT member_id, balance FROM balances WHERE community_id = ?"
+            " AND member_id IN ({marks})",
+            (community_id,),
+            member_ids,
+        )
+        for r in rows:
+            found[r["member_id"]] = int(r["balance"])
+        return found
+
+    async def earned_through_idea(
+        self, community_id: str, member_id: str, idea_id: int
+    ) -> list[LedgerEntry]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM ledger l WHERE community_id = ? AND member_id = ? AND amount > 0"
+            " AND idem_key NOT LIKE 'reverse:%'"
+            " AND (ref = ? OR (rule = 'round_winner' AND ref LIKE 'campaign:%'"
+            "      AND idem_key = 'winner:' || substr(ref, 10) || ':' || ?))"
+            " AND NOT EXISTS (SELECT 1 FROM ledger r WHERE r.community_id = l.community_id"
+            "      AND r.idem_key = 'reverse:' || l.idem_key)"
+            " ORDER BY id",
+            (community_id, member_id, f"idea:{idea_id}", str(idea_id)),
+        )
+        return [_entry(r) for r in rows]
+
     async def history(
         self, community_id: str, member_id: str, limit: int = 10
     ) -> list[LedgerEntry]:
