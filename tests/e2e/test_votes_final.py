@@ -289,7 +289,7 @@ async def test_one_campaign_taking_ideas_is_joined_and_said(harness: Harness) ->
     await ok(h, "campaign create", name="Winter")
     reply = await submit_reply(h, "Oat latte")
     assert reply.ok
-    assert "is posted in campaign 'Winter', the only campaign taking ideas right now." in (
+    assert "is posted in campaign “Winter”, the only campaign taking ideas right now." in (
         reply.text
     )
     idea = await h.storage.ideas.get(h.community, int(reply.extra["idea_id"]))
