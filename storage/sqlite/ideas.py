@@ -54,6 +54,25 @@ def _title_clash(exc: sqlite3.IntegrityError) -> bool:
     return "index 'ideas_live_title'" in str(exc)
 
 
+
+def _filter_sql(community_id: str, filters: IdeaFilter) -> tuple[list[str], list[Any]]:
+    """The WHERE conditions (on ideas aliased ``i``) and parameters of a list filter."""
+    where = ["i.community_id = ?"]
+    params: list[Any] = [community_id]
+    if filters.status is not None:
+        where.append("i.status = ?")
+        params.append(filters.status.value)
+    elif not filters.include_gone:
+        where.append(f"i.status NOT IN ({','.join('?' * len(GONE))})")
+        params.extend(GONE)
+    if filters.campaign_id is not None:
+        where.append("i.campaign_id = ?")
+        params.append(filters.campaign_id)
+    if filters.author_id is not None:
+        where.append("i.author_id = ?")
+        params.append(filters.author_id)
+    return where, params
+
 class SqliteIdeaRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -217,20 +236,7 @@ class SqliteIdeaRepo:
         limit: int = 10,
         offset: int = 0,
     ) -> list[tuple[Idea, Tally]]:
-        where = ["i.community_id = ?"]
-        params: list[Any] = [community_id]
-        if filters.status is not None:
-            where.append("i.status = ?")
-            params.append(filters.status.value)
-        elif not filters.include_gone:
-            where.append(f"i.status NOT IN ({','.join('?' * len(GONE))})")
-            params.extend(GONE)
-        if filters.campaign_id is not None:
-            where.append("i.campaign_id = ?")
-            params.append(filters.campaign_id)
-        if filters.author_id is not None:
-            where.append("i.author_id = ?")
-            params.append(filters.author_id)
+        where, params = _filter_sql(community_id, filters)
         order = {
             "top": "up DESC, voters DESC, i.id ASC",
             "new": "i.id DESC",
@@ -253,22 +259,9 @@ class SqliteIdeaRepo:
         ]
 
     async def count(self, community_id: str, filters: IdeaFilter) -> int:
-        where = ["community_id = ?"]
-        params: list[Any] = [community_id]
-        if filters.status is not None:
-            where.append("status = ?")
-            params.append(filters.status.value)
-        elif not filters.include_gone:
-            where.append(f"status NOT IN ({','.join('?' * len(GONE))})")
-            params.extend(GONE)
-        if filters.campaign_id is not None:
-            where.append("campaign_id = ?")
-            params.append(filters.campaign_id)
-        if filters.author_id is not None:
-            where.append("author_id = ?")
-            params.append(filters.author_id)
+        where, params = _filter_sql(community_id, filters)
         row = await self.db.fetchone(
-            f"SELECT count(*) AS n FROM ideas WHERE {' AND '.join(where)}", tuple(params)
+            f"SELECT count(*) AS n FROM ideas i WHERE {' AND '.join(where)}", tuple(params)
         )
         return int(row["n"]) if row else 0
 
