@@ -25,6 +25,10 @@ class EventLog(Protocol):
         """Record (event id, kind) pairs; return the ids that were new (first copy only)."""
         ...
 
+    async def prune(self, handled_before: datetime, limit: int) -> int:
+        """Forget up to ``limit`` event ids handled before then, oldest first; returns how many."""
+        ...
+
 
 class AuditRepo(Protocol):
     async def add(

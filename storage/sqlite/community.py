@@ -92,6 +92,16 @@ class SqliteEventLog:
             claimed.update(r[0] for r in rows)
         return claimed
 
+    async def prune(self, handled_before: datetime, limit: int) -> int:
+        """Forget at most ``limit`` event ids handled before ``handled_before``, oldest first."""
+        cur = await self.db.execute(
+            "DELETE FROM processed_events WHERE (community_id, event_id) IN ("
+            " SELECT community_id, event_id FROM processed_events"
+            " WHERE handled_at < ? ORDER BY handled_at LIMIT ?)",
+            (ts(handled_before), limit),
+        )
+        return cur.rowcount
+
 
 class SqliteAuditRepo:
     def __init__(self, db: Database) -> None:
