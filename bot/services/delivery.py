@@ -115,7 +115,8 @@ class CardRefresher:
             except Exception:
                 log.exception("card edits not loaded", extra={"cards": len(batch)})
                 return
-            for index, (community_id, idea_id) in enumerate(batch):
+            for index in range(len(batch)):
+                community_id, idea_id = batch[index]
                 try:
                     loaded = cards.get((community_id, idea_id))
                     if loaded is None:
