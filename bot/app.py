@@ -17,6 +17,7 @@ from bot.services.ideas import IdeaService
 from bot.services.outbox import Outbox
 from bot.services.points import PointsService
 from bot.services.prompts import PromptService
+from bot.services.retention import Retention
 from bot.services.rewards import RewardService
 from bot.services.round_steps import RoundSteps
 from bot.services.voting import VotingService
@@ -90,6 +91,6 @@ def build_app(
         prompts=PromptService(storage, points, delivery),
         rewards=RewardService(storage, points, delivery),
     )
-    scheduler = RoundScheduler(services)
+    scheduler = RoundScheduler(services, retention=Retention(storage, clock))
     services.campaigns.steps.on_change.append(scheduler.arm)
     return App(services=services, engine=Engine(services), scheduler=scheduler)

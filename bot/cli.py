@@ -299,11 +299,14 @@ async def export(settings: Settings, fmt: str, out_dir: Path, community: str | N
     _logging(settings, at_least=logging.WARNING)
     storage = await open_storage(settings.sqlite_path(), settings.timezone)
     try:
-        tables = await export_tables(storage.db, community)
+        # one short transaction: every table from the same moment, and a running bot waits
+        # only for the reads, never for the files being written
+        async with storage.transaction():
+            tables = await export_tables(storage.db, community)
     finally:
         await storage.close()
     writer = write_csv if fmt == "csv" else write_json
-    for path, rows in writer(tables, out_dir):
+    for path, rows in await asyncio.to_thread(writer, tables, out_dir):
         print(f"wrote {path} ({rows} row{'s' * (rows != 1)})")
     return 0
 

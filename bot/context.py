@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 
 from bot.errors import PermissionDenied
 from bot.events import Actor
+from bot.replies import Reply
 from config.community import CommunitySettings
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 AfterCommit = Callable[[], Awaitable[None]]
+FinishReply = Callable[[Reply], Awaitable[Reply]]
 
 
 def is_moderator(actor: Actor, settings: CommunitySettings) -> bool:
@@ -33,6 +35,8 @@ class Context:
     settings: CommunitySettings
     event_id: str
     after_commit: list[AfterCommit] = field(default_factory=list)
+    #: completes the reply after the commit (see ``finish_after_commit``)
+    finish: FinishReply | None = None
 
     @property
     def community_id(self) -> str:
@@ -49,6 +53,11 @@ class Context:
     def later(self, action: AfterCommit) -> None:
         """Run ``action`` once the transaction has committed (platform I/O never holds it)."""
         self.after_commit.append(action)
+
+    def finish_after_commit(self, build: FinishReply) -> None:
+        """Complete the handler's reply once the transaction has committed: slow work on what
+        was read (zipping a whole community's data) never holds the database."""
+        self.finish = build
 
     async def audit(self, action: str, target: str = "", detail: str = "") -> None:
         await self.services.storage.audit.add(

@@ -201,4 +201,6 @@ class Engine:
                 await action()
             except Exception:
                 log.exception("after-commit step failed", extra={"kind": kind})
+        if ctx.finish is not None:
+            reply = await ctx.finish(reply)
         return reply

@@ -25,12 +25,9 @@ class StorageError(Exception):
 
 
 class DeliveryError(Exception):
-    """A platform could not deliver a message (closed DMs, deleted channel, missing access)."""
+    """A platform could not deliver a message (closed DMs, deleted channel, missing access).
 
-
-class RateLimited(DeliveryError):
-    """The platform refused for now (HTTP 429) and said how long to wait before trying again."""
-
-    def __init__(self, retry_after: float, message: str = "") -> None:
-        super().__init__(message or f"rate limited; retry after {retry_after:.2f}s")
-        self.retry_after = float(retry_after)
+    Rate limits (HTTP 429) never reach the engine: discord.py's HTTP client and slack_sdk's
+    retry handler wait out ``Retry-After`` themselves (tests/adapters/discord/test_operations.py,
+    tests/adapters/slack/test_http_security.py); one that still fails arrives as this error.
+    """

@@ -2,8 +2,10 @@
 
 ``sweep()`` reads every active round whose due time has passed and runs its steps in order
 (a round that was due to open voting and to close while the bot was down does both, in that
-order, at start), then delivers the outbox. Each step is a conditional update in storage, so a
-sweep that runs twice, or in two processes over one database, changes things once.
+order, at start), then delivers the outbox and prunes what fell out of its retention window
+(``bot/services/retention.py``: old event ids, long-delivered outbox rows). Each step is a
+conditional update in storage, so a sweep that runs twice, or in two processes over one
+database, changes things once.
 
 APScheduler (``AsyncIOScheduler``) is rebuilt from storage at start: one date job per campaign
 (stable id ``campaign:<id>``) at its next due time, one for the outbox's next retry, and a
@@ -24,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.services.retention import Retention
 from bot.services.round_times import next_due
 
 if TYPE_CHECKING:
@@ -38,8 +41,11 @@ OUTBOX_JOB = "outbox"
 
 
 class RoundScheduler:
-    def __init__(self, services: Services, sweep_every: float = 30.0) -> None:
+    def __init__(
+        self, services: Services, sweep_every: float = 30.0, retention: Retention | None = None
+    ) -> None:
         self.services = services
+        self.retention = retention
         self.sweep_every = sweep_every
         self._lock = asyncio.Lock()
         self._alarm: AsyncIOScheduler | None = None
@@ -111,6 +117,11 @@ class RoundScheduler:
             await services.outbox.deliver()
         except Exception:
             log.exception("outbox delivery failed")
+        if self.retention is not None:
+            try:
+                await self.retention.prune()
+            except Exception:
+                log.exception("pruning failed")
         await self.arm()
         if ran:
             for hook in self.after_sweep:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
+from dataclasses import replace
 from typing import Any
 
 from bot.commands.spec import Option, Registry
 from bot.context import Context
-from bot.csvsafe import to_csv
+from bot.csvsafe import records_csv
 from bot.errors import UserError
 from bot.replies import Attachment, Reply, Table
-from bot.wording import join_names, member_names
+from bot.wording import join_names, member_names, plural
 from config.community import SettingError, apply_setting, describe_setting, flatten
+
+#: how the export's reply counts each table's rows ("1 idea", "12 ledger entries")
+EXPORT_NOUNS = {
+    "ideas": "idea",
+    "votes": "vote",
+    "responses": "response",
+    "ledger": "ledger entry",
+    "balances": "balance",
+    "results": "result",
+}
 
 
 def register(registry: Registry) -> None:
@@ -102,16 +114,21 @@ def register(registry: Registry) -> None:
         "cocreate", "export", "This community's data as CSV files in a zip", moderator=True
     )
     async def export(ctx: Context) -> Reply:
+        # the reads are part of the command's short transaction; the zip is built after the
+        # commit, in a worker thread, so a large export holds neither the database nor the loop
         tables = await ctx.services.storage.export_tables(ctx.community_id)
         await ctx.audit("data.export")
-        counts = ", ".join(f"{len(rows)} {name}" for name, (_, rows) in tables.items())
-        stamp = ctx.now.strftime("%Y%m%d-%H%M")
-        return Reply(
-            f"Export ready: {counts}.",
-            attachment=Attachment(
-                f"cocreate-export-{stamp}.zip", export_zip(tables), "application/zip"
-            ),
+        counts = join_names(
+            [plural(len(rows), EXPORT_NOUNS[name]) for name, (_, rows) in tables.items()]
         )
+        filename = f"cocreate-export-{ctx.now.strftime('%Y%m%d-%H%M')}.zip"
+
+        async def attach_zip(reply: Reply) -> Reply:
+            content = await asyncio.to_thread(export_zip, tables)
+            return replace(reply, attachment=Attachment(filename, content, "application/zip"))
+
+        ctx.finish_after_commit(attach_zip)
+        return Reply(f"Export ready: {counts}.")
 
     @registry.command(
         "cocreate",
@@ -166,6 +183,5 @@ def export_zip(tables: dict[str, tuple[list[str], list[dict[str, Any]]]]) -> byt
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, (columns, rows) in tables.items():
-            body = to_csv(columns, ([row.get(c) for c in columns] for row in rows))
-            archive.writestr(f"{name}.csv", body)
+            archive.writestr(f"{name}.csv", records_csv(columns, rows))
     return buffer.getvalue()

@@ -67,7 +67,6 @@ class IdeaRepo(Protocol):
         """How many ideas ``search`` would page through with these filters."""
         ...
 
-    async def in_campaign(self, community_id: str, campaign_id: int) -> list[Idea]: ...
     async def in_round(self, community_id: str, round_id: int) -> list[Idea]: ...
 
 
@@ -76,18 +75,7 @@ class DuplicateTitle(Exception):
 
 
 class VoteRepo(Protocol):
-    async def get(self, idea_id: int, voter_id: str) -> Vote | None: ...
-    async def upsert(
-        self, community_id: str, idea_id: int, voter_id: str, value: int, emoji: str, now: datetime
-    ) -> Vote | None:
-        """Insert or replace this member's vote; return the vote it replaced, if any."""
-        ...
-
     async def remove(self, idea_id: int, voter_id: str) -> Vote | None: ...
-    async def set_keys(self, idea_id: int, voter_id: str, cast_key: str, received_key: str) -> None:
-        """Remember the ledger keys this vote's points were paid under."""
-        ...
-
     async def of_idea(self, idea_id: int) -> list[Vote]: ...
     async def overlap(self, from_idea: int, to_idea: int) -> list[Vote]:
         """Votes on ``from_idea`` by members who also voted on ``to_idea``."""

@@ -130,9 +130,6 @@ class PromptRepo(Protocol):
         """The community's secret for respondent tokens (hex), created on first use."""
         ...
 
-    async def response(
-        self, community_id: str, prompt_id: int, member_id: str
-    ) -> PromptResponse | None: ...
     async def responses(self, community_id: str, prompt_id: int) -> list[PromptResponse]:
         """Every answer, oldest first."""
         ...

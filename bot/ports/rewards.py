@@ -126,9 +126,3 @@ class RewardRepo(Protocol):
     async def pending(self, community_id: str, limit: int = 25) -> list[Redemption]:
         """Held redemptions, oldest first: the moderators' queue."""
         ...
-
-    async def for_member(
-        self, community_id: str, member_id: str, limit: int = 10
-    ) -> list[Redemption]:
-        """One member's redemptions, newest first."""
-        ...

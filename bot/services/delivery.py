@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from bot.errors import DeliveryError, RateLimited
+from bot.errors import DeliveryError
 from bot.ports import Platform
 from bot.replies import IdeaCard, Message
 
@@ -66,33 +66,21 @@ class Delivery:
 class CardRefresher:
     """Edits idea cards after votes change, at most once per ``interval`` per card.
 
-    A platform that answers "429, retry after X" (``RateLimited``) is honoured: the card goes
-    back in the queue, ahead of newer requests, and nothing is sent before X seconds have passed
-    (capped at ``max_retry_after``). An edit is never dropped: the card stays queued until an
-    edit of it succeeds or fails for another reason, and each edit shows the tally as it is when
-    sent, so the last one is exact.
+    Each edit shows the tally as it is when sent, so the last one is exact. Rate limits are the
+    platform client's business (discord.py and slack_sdk wait out a 429 and retry); an edit that
+    still fails is logged, and the next vote on the card requests a fresh one.
     """
 
-    def __init__(
-        self,
-        platform: Platform,
-        load: CardLoader,
-        interval: float = 1.0,
-        max_retry_after: float = 60.0,
-    ) -> None:
+    def __init__(self, platform: Platform, load: CardLoader, interval: float = 1.0) -> None:
         self.platform = platform
         self._load = load
         self.interval = interval
-        self.max_retry_after = max_retry_after
         self._dirty: dict[tuple[str, int], None] = {}
         self._task: asyncio.Task[None] | None = None
         # held while a batch is sent: flush() waits for a running batch instead of cancelling
         # it (cancelling a task inside a storage transaction is never safe)
         self._sending = asyncio.Lock()
-        #: loop time before which no edit is sent (set by a RateLimited answer)
-        self._not_before = 0.0
         self.edits = 0
-        self.rate_limited = 0
 
     def request(self, community_id: str, idea_id: int) -> None:
         self._dirty[(community_id, idea_id)] = None
@@ -107,14 +95,9 @@ class CardRefresher:
         if self._dirty and (self._task is None or self._task.done()):
             self._task = asyncio.get_running_loop().create_task(self._run())
 
-    def _wait_left(self) -> float:
-        return max(0.0, self._not_before - asyncio.get_running_loop().time())
-
     async def _run(self) -> None:
         while self._dirty:
-            await asyncio.sleep(max(self.interval, self._wait_left()))
-            if self._wait_left() > 0:
-                continue
+            await asyncio.sleep(self.interval)
             async with self._sending:
                 await self._flush_once()
 
@@ -132,7 +115,8 @@ class CardRefresher:
             except Exception:
                 log.exception("card edits not loaded", extra={"cards": len(batch)})
                 return
-            for index, (community_id, idea_id) in enumerate(batch):
+            for index in range(len(batch)):
+                community_id, idea_id = batch[index]
                 try:
                     loaded = cards.get((community_id, idea_id))
                     if loaded is None:
@@ -140,16 +124,6 @@ class CardRefresher:
                     channel_id, message_id, card = loaded
                     await self.platform.update_card(community_id, channel_id, message_id, card)
                     self.edits += 1
-                except RateLimited as exc:
-                    wait = min(max(exc.retry_after, 0.0), self.max_retry_after)
-                    self._not_before = asyncio.get_running_loop().time() + wait
-                    self.rate_limited += 1
-                    log.warning(
-                        "card edits rate limited",
-                        extra={"idea": idea_id, "retry_after": wait, "queued": len(batch) - index},
-                    )
-                    self._requeue(batch[index:])
-                    return
                 except Exception:
                     log.exception("card edit failed", extra={"idea": idea_id})
         except BaseException:
@@ -158,11 +132,7 @@ class CardRefresher:
             raise
 
     async def flush(self) -> None:
-        """Send every pending edit now (tests, the console after each line), unless the platform
-        asked to wait: then the background task sends them once the wait is over."""
-        if self._wait_left() > 0:
-            self._ensure_task()
-            return
+        """Send every pending edit now (tests, the console after each line)."""
         async with self._sending:
             # the background task is asleep (or waiting for the lock), never mid-batch here
             await self._stop_task()
@@ -175,19 +145,9 @@ class CardRefresher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def close(self, grace: float = 5.0) -> None:
-        """Shutdown: send what is pending, waiting out a rate limit for up to ``grace`` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace
-        while True:
-            wait = self._wait_left()
-            if wait > 0:
-                if loop.time() + wait > deadline:
-                    break
-                await asyncio.sleep(wait)
-            await self.flush()
-            if not self._dirty or self._wait_left() <= 0:
-                break
+    async def close(self) -> None:
+        """Shutdown: send what is pending, then stop."""
+        await self.flush()
         async with self._sending:
             await self._stop_task()
         if self._dirty:

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.errors import DeliveryError, RateLimited
+from bot.errors import DeliveryError
 from bot.models import OutboxItem
 from bot.ports import Platform, Storage
 from bot.replies import Message, Table
@@ -127,9 +127,6 @@ class Outbox:
                 key = f"{item.community_id}/{item.key}"
                 await self.platform.notify(item.community_id, item.address, message, key)
                 message_id = None
-        except RateLimited as exc:
-            await self._retry(item, timedelta(seconds=max(exc.retry_after, 1.0)), str(exc))
-            return 0
         except DeliveryError as exc:
             self._on_failure(item.target)
             if item.target == "member" or attempts >= MAX_ATTEMPTS:

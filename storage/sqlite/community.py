@@ -56,10 +56,6 @@ class SqliteCommunityRepo:
         # The cache is refreshed on next read; a rolled-back transaction must not leave it stale.
         self._cache.pop(community_id, None)
 
-    async def all_ids(self) -> list[str]:
-        rows = await self.db.fetchall("SELECT id FROM communities ORDER BY id")
-        return [str(r["id"]) for r in rows]
-
 
 class SqliteEventLog:
     def __init__(self, db: Database) -> None:
@@ -91,6 +87,16 @@ class SqliteEventLog:
             )
             claimed.update(r[0] for r in rows)
         return claimed
+
+    async def prune(self, handled_before: datetime, limit: int) -> int:
+        """Forget at most ``limit`` event ids handled before ``handled_before``, oldest first."""
+        cur = await self.db.execute(
+            "DELETE FROM processed_events WHERE (community_id, event_id) IN ("
+            " SELECT community_id, event_id FROM processed_events"
+            " WHERE handled_at < ? ORDER BY handled_at LIMIT ?)",
+            (ts(handled_before), limit),
+        )
+        return cur.rowcount
 
 
 class SqliteAuditRepo:
@@ -163,10 +169,6 @@ class SqliteMemberRepo:
         if len(self._known) > 100_000:
             self._known.clear()
         self._known.update({(community_id, m): name for m, name in fresh})
-
-    async def name(self, community_id: str, member_id: str) -> str:
-        found = await self.names(community_id, [member_id])
-        return found.get(member_id, member_id)
 
     async def names(self, community_id: str, member_ids: list[str]) -> dict[str, str]:
         rows = await self.db.fetch_in(

@@ -8,16 +8,14 @@ are neutralised in CSV.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
 
+from bot.csvsafe import records_csv
 from storage.sqlite.db import Database
 
 TABLES = ("ideas", "votes", "responses", "ledger", "balances", "results")
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _QUERIES: dict[str, str] = {
     "ideas": (
@@ -60,7 +58,7 @@ _QUERIES: dict[str, str] = {
         " ORDER BY r.community_id, c.name, r.number"
     ),
 }
-#: CSV headers; DictWriter refuses a row with any other key, so a query change cannot drift
+#: CSV headers; ``records_csv`` refuses a row with any other key, so a query change cannot drift
 COLUMNS: dict[str, list[str]] = {
     "ideas": [
         "community_id",
@@ -171,25 +169,13 @@ def _plain(table: str, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
 def write_csv(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> list[tuple[Path, int]]:
     """One ``TABLE.csv`` per table (with a header row even when empty); returns (path, rows)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[tuple[Path, int]] = []
     for table, rows in tables.items():
         path = out_dir / f"{table}.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS[table])
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+        path.write_bytes(records_csv(COLUMNS[table], rows))
         written.append((path, len(rows)))
     return written
 

@@ -265,13 +265,6 @@ class SqliteIdeaRepo:
         )
         return int(row["n"]) if row else 0
 
-    async def in_campaign(self, community_id: str, campaign_id: int) -> list[Idea]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM ideas WHERE community_id = ? AND campaign_id = ? ORDER BY id",
-            (community_id, campaign_id),
-        )
-        return [_idea(r) for r in rows]
-
     async def in_round(self, community_id: str, round_id: int) -> list[Idea]:
         rows = await self.db.fetchall(
             "SELECT * FROM ideas WHERE community_id = ? AND round_id = ? ORDER BY id",
@@ -283,19 +276,6 @@ class SqliteIdeaRepo:
 class SqliteVoteRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def get(self, idea_id: int, voter_id: str) -> Vote | None:
-        row = await self.db.fetchone(
-            f"SELECT {VOTE_COLUMNS} FROM votes WHERE idea_id = ? AND voter_id = ?",
-            (idea_id, voter_id),
-        )
-        return None if row is None else Vote(*row)
-
-    async def set_keys(self, idea_id: int, voter_id: str, cast_key: str, received_key: str) -> None:
-        await self.db.execute(
-            "UPDATE votes SET cast_key = ?, received_key = ? WHERE idea_id = ? AND voter_id = ?",
-            (cast_key, received_key, idea_id, voter_id),
-        )
 
     async def of_idea(self, idea_id: int) -> list[Vote]:
         rows = await self.db.fetchall(
@@ -311,25 +291,12 @@ class SqliteVoteRepo:
         )
         return [Vote(*r) for r in rows]
 
-    async def upsert(
-        self, community_id: str, idea_id: int, voter_id: str, value: int, emoji: str, now: datetime
-    ) -> Vote | None:
-        previous = await self.get(idea_id, voter_id)
-        await self.db.execute(
-            "INSERT INTO votes (community_id, idea_id, voter_id, value, emoji, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idea_id, voter_id) DO UPDATE"
-            " SET value = excluded.value, emoji = excluded.emoji, updated_at = excluded.updated_at",
-            (community_id, idea_id, voter_id, value, emoji, ts(now), ts(now)),
-        )
-        return previous
-
     async def remove(self, idea_id: int, voter_id: str) -> Vote | None:
-        previous = await self.get(idea_id, voter_id)
-        if previous is not None:
-            await self.db.execute(
-                "DELETE FROM votes WHERE idea_id = ? AND voter_id = ?", (idea_id, voter_id)
-            )
-        return previous
+        row = await self.db.fetchone(
+            f"DELETE FROM votes WHERE idea_id = ? AND voter_id = ? RETURNING {VOTE_COLUMNS}",
+            (idea_id, voter_id),
+        )
+        return None if row is None else Vote(*row)
 
     async def tally(self, idea_id: int) -> Tally:
         row = await self.db.fetchone(TALLY_SQL, (idea_id,))

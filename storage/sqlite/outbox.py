@@ -94,8 +94,12 @@ class SqliteOutboxRepo:
             (ts(now), reason or "gave up", item_id),
         )
 
-    async def in_community(self, community_id: str) -> list[OutboxItem]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM outbox WHERE community_id = ? ORDER BY id", (community_id,)
+    async def prune(self, delivered_before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` rows delivered (or given up on) before ``delivered_before``,
+        oldest first; a row still to be sent is never touched."""
+        cur = await self.db.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+            " WHERE delivered_at IS NOT NULL AND delivered_at < ? ORDER BY delivered_at LIMIT ?)",
+            (ts(delivered_before), limit),
         )
-        return [_item(r) for r in rows]
+        return cur.rowcount

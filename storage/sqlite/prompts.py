@@ -227,16 +227,6 @@ class SqlitePromptRepo:
         )
         return str(key)
 
-    async def response(
-        self, community_id: str, prompt_id: int, member_id: str
-    ) -> PromptResponse | None:
-        row = await self.db.fetchone(
-            f"SELECT {_RESPONSE_COLUMNS} FROM prompt_responses"
-            " WHERE community_id = ? AND prompt_id = ? AND member_id = ?",
-            (community_id, prompt_id, member_id),
-        )
-        return None if row is None else _response(row)
-
     async def responses(self, community_id: str, prompt_id: int) -> list[PromptResponse]:
         rows = await self.db.fetchall(
             f"SELECT {_RESPONSE_COLUMNS} FROM prompt_responses"

@@ -175,13 +175,3 @@ class SqliteRewardRepo:
             (community_id, limit),
         )
         return [_redemption(row) for row in rows]
-
-    async def for_member(
-        self, community_id: str, member_id: str, limit: int = 10
-    ) -> list[Redemption]:
-        rows = await self.db.fetchall(
-            f"SELECT {_REDEMPTION_COLUMNS} FROM redemptions d JOIN rewards r ON r.id = d.reward_id"
-            " WHERE d.community_id = ? AND d.member_id = ? ORDER BY d.id DESC LIMIT ?",
-            (community_id, member_id, limit),
-        )
-        return [_redemption(row) for row in rows]

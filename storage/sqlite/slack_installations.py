@@ -109,15 +109,6 @@ class SqliteSlackInstallations:
             cur = await self.db.execute(sql, params)
         return int(cur.rowcount)
 
-    async def team_ids(self, client_id: str) -> list[str]:
-        """Workspaces with a bot installed (for operators and tests)."""
-        async with self.db.transaction():
-            rows = await self.db.fetchall(
-                "SELECT DISTINCT team_id FROM slack_bots WHERE client_id = ? ORDER BY team_id",
-                (client_id,),
-            )
-        return [str(r["team_id"]) for r in rows]
-
     # -- OAuth state -----------------------------------------------------------------------
     async def issue_state(self, state: str, expires_at: float, now: float) -> None:
         async with self.db.transaction():

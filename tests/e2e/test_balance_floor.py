@@ -43,8 +43,12 @@ async def spend_all(h: Harness, member: str) -> int:
     await ok(h, "rewards add", name=f"Gift {cost}", cost=cost)
     await ok(h, "rewards redeem", member, reward=f"Gift {cost}")
     assert await h.balance(member) == 0
-    rows = await h.storage.rewards.for_member(h.community, member, 1)
-    return rows[0].id
+    return int(
+        await h.db.scalar(
+            "SELECT max(id) FROM redemptions WHERE community_id = ? AND member_id = ?",
+            (h.community, member),
+        )
+    )
 
 
 # -- no balance below zero ------------------------------------------------------------------

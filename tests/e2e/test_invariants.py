@@ -358,5 +358,5 @@ async def test_settings_saved_after_a_refused_first_event_are_kept(harness: Harn
     h = harness
     assert not (await h.cmd(h.member("bob"), "idea show", idea=99)).ok  # the very first event
     assert (await h.text(h.moderator(), "/cocreate config set vote_mode updown")).ok
-    assert await h.storage.communities.all_ids() == [h.community]
+    assert [r["id"] for r in await h.db.fetchall("SELECT id FROM communities")] == [h.community]
     assert (await h.storage.communities.settings(h.community)).vote_mode == "updown"

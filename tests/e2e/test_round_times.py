@@ -107,7 +107,7 @@ async def test_a_repeating_contest_takes_last_rounds_title_again(harness: Harnes
     assert await phase(h, "Cup") == Phase.SUBMISSIONS
     second = await h.submit(h.member("alice"), "Lemon tart")  # a new round, a new chance
     assert second != first
-    ideas = {i.id: i for i in await h.storage.ideas.in_campaign(h.community, 1)}
+    ideas = await h.storage.ideas.get_many(h.community, [first, second])
     assert ideas[first].round_id != ideas[second].round_id
 
 

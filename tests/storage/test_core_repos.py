@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.errors import StorageError, UserError
-from bot.models import Campaign, CampaignMode, Idea, IdeaStatus, Phase
+from bot.models import Campaign, CampaignMode, Idea, IdeaStatus, Phase, Vote
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from storage.sqlite.store import SqliteStorage, open_storage
 from tests.storage.conftest import NOW, A, B
@@ -26,6 +26,16 @@ async def add(store: SqliteStorage, title: str, **extra: Any) -> int:
     return (await store.ideas.add(idea(title, **extra))).id
 
 
+async def community_ids(store: SqliteStorage) -> list[str]:
+    return [r["id"] for r in await store.db.fetchall("SELECT id FROM communities ORDER BY id")]
+
+
+async def vote(
+    store: SqliteStorage, idea_id: int, voter: str, value: int, emoji: str, when: datetime
+) -> None:
+    await store.votes.write_many(A, [Vote(idea_id, voter, value, emoji)], [], when)
+
+
 async def test_ensure_is_idempotent_and_keeps_saved_settings(store: SqliteStorage) -> None:
     await store.communities.ensure(A, "console", NOW)
     await store.communities.ensure(A, "console", NOW)
@@ -36,9 +46,9 @@ async def test_ensure_is_idempotent_and_keeps_saved_settings(store: SqliteStorag
     fresh = SqliteStorage(store.db, "Europe/Berlin")  # no cache: ensure hits the database
     await fresh.communities.ensure(A, "console", NOW)
     assert (await fresh.communities.settings(A)).vote_mode == "scale"
-    assert await store.communities.all_ids() == [A]
+    assert await community_ids(store) == [A]
     assert (await store.communities.settings(B)).timezone == "Europe/Berlin"  # no row: defaults
-    assert await store.communities.all_ids() == [A]
+    assert await community_ids(store) == [A]
 
 
 async def test_settings_survive_reopening_the_file(store: SqliteStorage) -> None:
@@ -78,7 +88,7 @@ async def test_ensure_after_rolled_back_ensure_creates_the_row(store: SqliteStor
             await store.communities.settings(A)
             raise RuntimeError("boom")
     await store.communities.ensure(A, "console", NOW)
-    assert await store.communities.all_ids() == [A]
+    assert await community_ids(store) == [A]
 
 
 async def test_event_claim_is_first_wins_and_scoped(store: SqliteStorage) -> None:
@@ -106,8 +116,7 @@ async def test_member_names_touch_update_and_scoping(store: SqliteStorage) -> No
     ids = [f"x{n}" for n in range(600)] + ["u1", "u2"]  # more than one 500-id chunk
     assert await store.members.names(A, ids) == {"u1": "Alicia"}
     assert await store.members.names(A, []) == {}
-    assert await store.members.name(A, "u2") == "u2"  # unknown here: falls back to the id
-    assert await store.members.name(B, "u2") == "Bob"
+    assert await store.members.names(B, ["u2"]) == {"u2": "Bob"}
 
 
 async def add_campaign(
@@ -235,8 +244,8 @@ async def test_search_sorts_filters_and_pages(store: SqliteStorage) -> None:
     await add(store, "Elsewhere", community=B)
     month_ago = NOW - timedelta(days=30)
     for voter in ("v1", "v2", "v3"):
-        await store.votes.upsert(A, old, voter, 1, "👍", month_ago)
-    await store.votes.upsert(A, fresh, "v1", 1, "👍", NOW)
+        await vote(store, old, voter, 1, "👍", month_ago)
+    await vote(store, fresh, "v1", 1, "👍", NOW)
     assert await _ids(store, IdeaFilter(), "top") == [old, fresh, quiet]
     assert await _ids(store, IdeaFilter(), "trending") == [fresh, old, quiet]
     assert await _ids(store, IdeaFilter(), "new") == [quiet, fresh, old]
@@ -273,24 +282,25 @@ async def _ids(store: SqliteStorage, filters: IdeaFilter, sort: SortOrder) -> li
     return [i.id for i, _ in rows]
 
 
-async def test_upsert_returns_previous_and_remove(store: SqliteStorage) -> None:
+async def test_write_many_replaces_a_members_vote_and_remove_returns_it(
+    store: SqliteStorage,
+) -> None:
     target = await add(store, "Oat latte")
-    assert await store.votes.upsert(A, target, "bob", 1, "👍", NOW) is None
-    previous = await store.votes.upsert(A, target, "bob", -1, "👎", NOW)
-    assert previous is not None and (previous.value, previous.emoji) == (1, "👍")
+    await vote(store, target, "bob", 1, "👍", NOW)
+    await vote(store, target, "bob", -1, "👎", NOW)
     assert await store.db.scalar("SELECT count(*) FROM votes") == 1
     removed = await store.votes.remove(target, "bob")
-    assert removed is not None and removed.value == -1
+    assert removed is not None and (removed.value, removed.emoji) == (-1, "👎")
     assert await store.votes.remove(target, "bob") is None
-    assert await store.votes.get(target, "bob") is None
+    assert await store.votes.get_many([(target, "bob")]) == {}
 
 
 async def test_tally_for_up_down_and_scale_values(store: SqliteStorage) -> None:
     updown, scale = await add(store, "Up down"), await add(store, "Scale")
     for voter, value in (("a", 1), ("b", 1), ("c", -1)):
-        await store.votes.upsert(A, updown, voter, value, "x", NOW)
+        await vote(store, updown, voter, value, "x", NOW)
     for voter, value in (("a", 5), ("b", 2)):
-        await store.votes.upsert(A, scale, voter, value, "x", NOW)
+        await vote(store, scale, voter, value, "x", NOW)
     t = await store.votes.tally(updown)
     assert (t.voters, t.up, t.down, t.total) == (3, 2, 1, 1)
     s = await store.votes.tally(scale)
@@ -298,19 +308,19 @@ async def test_tally_for_up_down_and_scale_values(store: SqliteStorage) -> None:
     empty = await store.votes.tally(await add(store, "Nothing"))
     assert (empty.voters, empty.total) == (0, 0)
     with pytest.raises(sqlite3.IntegrityError):  # the schema refuses a zero or out-of-range vote
-        await store.votes.upsert(A, updown, "d", 0, "x", NOW)
+        await vote(store, updown, "d", 0, "x", NOW)
 
 
 async def test_move_counts_overlapping_voters_once_and_milestones(store: SqliteStorage) -> None:
     dup, keep = await add(store, "Dup"), await add(store, "Keep")
-    await store.votes.upsert(A, dup, "a", -1, "👎", NOW)
-    await store.votes.upsert(A, dup, "b", 1, "👍", NOW)
-    await store.votes.upsert(A, keep, "a", 1, "👍", NOW)
+    await vote(store, dup, "a", -1, "👎", NOW)
+    await vote(store, dup, "b", 1, "👍", NOW)
+    await vote(store, keep, "a", 1, "👍", NOW)
     assert await store.votes.move(dup, keep) == 1
     assert sorted(await store.votes.voters(keep)) == ["a", "b"]
     assert await store.votes.voters(dup) == []
-    kept = await store.votes.get(keep, "a")
-    assert kept is not None and kept.value == 1  # the target's own vote wins
+    kept = (await store.votes.get_many([(keep, "a")]))[(keep, "a")]
+    assert kept.value == 1  # the target's own vote wins
     assert await store.votes.mark_milestone(keep, 10, NOW) is True
     assert await store.votes.mark_milestone(keep, 10, NOW) is False
     assert await store.votes.mark_milestone(keep, 50, NOW) is True

@@ -167,4 +167,3 @@ async def test_pending_is_the_held_queue_oldest_first(repo: SqliteRewardRepo) ->
     await repo.decide(C, b.id, RedemptionStatus.APPROVED, "mod", NOW)
     assert [r.id for r in await repo.pending(C)] == [a.id, c.id]
     assert [r.id for r in await repo.pending(C, limit=1)] == [a.id]
-    assert [r.id for r in await repo.for_member(C, "ana")] == [c.id, a.id]
