@@ -12,6 +12,7 @@ raising: a metrics typo must not take down an event handler.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time as _time
@@ -67,6 +68,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self._metrics: dict[str, _Declared] = {}
         self._lock = threading.Lock()  # the scheduler may report from a worker thread
+        # series already checked, by call shape: every event records two, so this is hot
+        self._checked: dict[tuple[object, ...], _Wrapper] = {}
         p = f"{namespace}_"
         self.counter(
             f"{p}events_handled_total",
@@ -167,6 +170,19 @@ class Metrics:
         return declared
 
     def _series(self, name: str, kind: Kind, labels: dict[str, object]) -> _Wrapper:
+        shape = (name, kind, *labels.items())
+        try:
+            return self._checked[shape]
+        except (KeyError, TypeError):  # new, or an unhashable label value: checked each time
+            pass
+        series = self._checked_series(name, kind, labels)
+        if len(self._checked) > 10_000:
+            self._checked.clear()
+        with contextlib.suppress(TypeError):
+            self._checked[shape] = series
+        return series
+
+    def _checked_series(self, name: str, kind: Kind, labels: dict[str, object]) -> _Wrapper:
         declared = self._resolve(name, kind)
         wrapper = declared.wrapper
         if wrapper is None:  # free-form until now: this first use fixes the label names
