@@ -1,9 +1,15 @@
 # Cocreate: one process serving Discord and/or Slack, with /healthz and /metrics on HTTP_PORT.
-FROM python:3.11-slim
+# The base image is pinned by exact tag, so a rebuild gets the same Python; bump it on purpose.
+FROM python:3.11.14-slim-bookworm
 
+# The app lives in its own venv, /opt/venv, filled from uv.lock; PATH puts its `cocreate` first.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_LINK_MODE=copy \
+    PATH=/opt/venv/bin:$PATH \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080
 
@@ -12,17 +18,21 @@ RUN groupadd --system --gid 10001 cocreate \
 
 WORKDIR /app
 
-COPY pyproject.toml README.md LICENSE ./
+COPY pyproject.toml uv.lock README.md LICENSE ./
 COPY bot/ ./bot/
 COPY adapters/ ./adapters/
 COPY storage/ ./storage/
 COPY config/ ./config/
 
-# Non-editable: the image runs the installed package, not the copied tree, so a packaging
-# mistake (a missing migration file, a package left out) fails here, not in production.
-# Versions come from pyproject.toml's ranges; pinning each dependency here would duplicate them.
-# The build's leftovers are removed; the data directory is the only place the app may write.
-RUN pip install --no-cache-dir . \
+# Exactly the versions uv.lock pins (--frozen: never re-resolved), checked against its hashes;
+# uv itself at the version the lock pins (tests/unit/test_build_pins.py keeps the two equal),
+# used for this step only. Non-editable: the image runs the installed package, not the copied
+# tree, so a packaging mistake (a missing migration file, a package left out) fails here, not in
+# production. The build's leftovers are removed; the data directory is the only place the app
+# may write.
+RUN pip install --no-cache-dir uv==0.13.9 \
+    && uv sync --frozen --no-editable --no-cache --python /usr/local/bin/python3 \
+    && pip uninstall --yes uv \
     && rm -rf build ./*.egg-info \
     && mkdir -p /app/data \
     && chown cocreate:cocreate /app/data

@@ -4,12 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo lint typecheck bench clean
+.PHONY: run test demo lint lock typecheck bench clean
 
-$(STAMP): pyproject.toml
+# uv.lock pins every package (with hashes) for every build: here, .ci/run and the Dockerfile.
+# Only python3 is needed: pip fetches the uv version the lock pins, then uv installs the lock
+# exactly (--frozen: the lock is used as is, never re-resolved; a stale lock fails `make lint`).
+UV_VERSION = $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock)
+
+$(STAMP): pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --quiet --frozen --extra dev --python $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -22,10 +27,15 @@ demo: $(STAMP)
 	$(BIN)/cocreate demo
 
 lint: $(STAMP)
+	$(BIN)/uv lock --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
+
+# After changing dependencies in pyproject.toml: re-resolve, then commit uv.lock with it.
+lock: $(STAMP)
+	$(BIN)/uv lock
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import hashlib
 import logging
 import secrets
 import sqlite3
@@ -46,6 +47,34 @@ def migrations() -> list[tuple[int, str, str]]:
     if len(set(versions)) != len(versions):
         raise RuntimeError(f"two migrations share a number: {versions}")
     return found
+
+
+def checksum(sql: str) -> str:
+    """What ``schema_migrations`` records per applied file: an edit after applying it shows."""
+    return hashlib.sha256(sql.encode("utf-8")).hexdigest()
+
+
+def split_sql(sql: str) -> list[str]:
+    """A migration's statements, cut where SQLite itself says a statement is complete.
+
+    ``sqlite3.complete_statement`` knows quotes, comments and a trigger's ``BEGIN ... END``, so a
+    semicolon inside any of them does not end the statement. Comments before a statement stay
+    with it; a trailing comment, or a last statement without its semicolon, comes last.
+    """
+    statements: list[str] = []
+    start = 0
+    end = sql.find(";")
+    while end != -1:
+        if sqlite3.complete_statement(sql[start : end + 1]):
+            statements.append(sql[start : end + 1].strip())
+            start = end + 1
+        end = sql.find(";", end + 1)
+    rest = sql[start:].strip()
+    if rest and not all(
+        not line.strip() or line.strip().startswith("--") for line in rest.splitlines()
+    ):
+        statements.append(rest)
+    return statements
 
 
 class Database:
@@ -94,25 +123,48 @@ class Database:
             self._conn = None
 
     async def migrate(self) -> list[int]:
-        """Apply every migration newer than the stored version; return the versions applied."""
+        """Apply every migration newer than the stored version; return the versions applied.
+
+        Each applied file's checksum is recorded; a file edited after a database applied it
+        stops the start with a ``StorageError`` naming it, before anything is applied. A database
+        from before checksums were recorded gets them filled in from today's files.
+        """
         await _register_functions(self.conn)
         await self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL,"
+            " checksum TEXT)"
         )
-        rows = await self.fetchall("SELECT version FROM schema_migrations")
-        done = {int(r["version"]) for r in rows}
+        columns = {r["name"] for r in await self.fetchall("PRAGMA table_info(schema_migrations)")}
+        if "checksum" not in columns:  # recorded before checksums were
+            await self.conn.execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+        rows = await self.fetchall("SELECT version, checksum FROM schema_migrations")
+        recorded = {int(r["version"]): r["checksum"] for r in rows}
+        files = [(version, name, sql, checksum(sql)) for version, name, sql in migrations()]
+        for version, name, _, digest in files:
+            if recorded.get(version) not in (None, digest):
+                raise StorageError(
+                    f"The migration {name} was edited after this database applied it; restore"
+                    " it and put the change in a new numbered migration."
+                )
+        missing = [(d, v) for v, _, _, d in files if v in recorded and recorded[v] is None]
+        if missing:
+            async with self.transaction():
+                await self.conn.executemany(
+                    "UPDATE schema_migrations SET checksum = ? WHERE version = ?", missing
+                )
+            log.info("recorded migration checksums", extra={"count": len(missing)})
         applied: list[int] = []
-        for version, name, sql in migrations():
-            if version in done:
+        for version, name, sql, digest in files:
+            if version in recorded:
                 continue
             async with self.transaction():
-                for statement in _split_sql(sql):
+                for statement in split_sql(sql):
                     await self.conn.execute(statement)
                 await self.conn.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at)"
-                    " VALUES (?, ?, datetime('now'))",
-                    (version, name),
+                    "INSERT INTO schema_migrations (version, name, applied_at, checksum)"
+                    " VALUES (?, ?, datetime('now'), ?)",
+                    (version, name, digest),
                 )
             applied.append(version)
             log.info("applied migration", extra={"migration": name})
@@ -233,21 +285,3 @@ async def _register_functions(conn: aiosqlite.Connection) -> None:
         "cocreate_respondent_token", 3, anonymity.respondent_token, deterministic=True
     )
     await conn.create_function("cocreate_points_key", 3, anonymity.points_key, deterministic=True)
-
-
-def _split_sql(sql: str) -> list[str]:
-    """Split a migration on ';' at line ends; a CREATE TRIGGER runs until its ``END;`` line."""
-    statements: list[str] = []
-    current: list[str] = []
-    for line in sql.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("--") or not stripped:
-            continue
-        current.append(line)
-        in_trigger = current[0].lstrip().upper().startswith("CREATE TRIGGER")
-        if stripped.endswith(";") and (not in_trigger or stripped.upper() == "END;"):
-            statements.append("\n".join(current))
-            current = []
-    if current:
-        statements.append("\n".join(current))
-    return statements

@@ -1,6 +1,7 @@
-"""What the container does, without Docker: install the package non-editable into a fresh venv,
-start ``cocreate run`` with no platform tokens and no terminal, wait for ``cocreate healthcheck``
-to pass, then stop it with SIGTERM as ``docker stop`` would.
+"""What the container does, without Docker: install the package non-editable into a fresh venv
+from uv.lock as the Dockerfile does (``uv sync --frozen --no-editable``), start ``cocreate run``
+with no platform tokens and no terminal, wait for ``cocreate healthcheck`` to pass, then stop it
+with SIGTERM as ``docker stop`` would.
 
 The source is copied the way the Dockerfile copies it, so a file the image needs but the
 Dockerfile leaves out fails here too.
@@ -33,6 +34,7 @@ def _copied() -> list[str]:
 
 
 COPIED = _copied()
+UV = Path(sys.executable).parent / "uv"
 INSTALL_TIMEOUT = 900
 READY_TIMEOUT = 60
 STOP_TIMEOUT = 10
@@ -80,9 +82,16 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(path, src / name)
     venv_dir = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv_dir)], check=True, timeout=120)
+    # the uv the lock pins (the dev venv's own; tests/unit/test_build_pins.py keeps the
+    # Dockerfile's equal to it), creating the venv itself, as in the image
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env.update(
+        UV_PROJECT_ENVIRONMENT=str(venv_dir), UV_PYTHON_DOWNLOADS="never", UV_LINK_MODE="copy"
+    )
     install = subprocess.run(
-        [str(venv_dir / "bin" / "pip"), "install", "--quiet", str(src)],
+        [str(UV), "sync", "--quiet", "--frozen", "--no-editable", "--python", sys.executable],
+        cwd=src,
+        env=env,
         capture_output=True,
         text=True,
         timeout=INSTALL_TIMEOUT,

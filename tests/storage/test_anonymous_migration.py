@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.services import anonymity
-from storage.sqlite.db import Database, _split_sql, migrations
+from storage.sqlite.db import Database, migrations, split_sql
 from tests.harness import COMMUNITY, Harness
 
 ANON, NAMED = 1, 2
@@ -32,7 +32,7 @@ async def _old_database(path: Path) -> None:
         for version, name, sql in migrations():
             if version >= 11:
                 break
-            for statement in _split_sql(sql):
+            for statement in split_sql(sql):
                 await db.execute(statement)
             await db.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))", (version, name)

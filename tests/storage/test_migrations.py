@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite.db import Database, migrations
+from bot.errors import StorageError
+from storage.sqlite.db import Database, checksum, migrations, split_sql
 from storage.sqlite.store import open_storage
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
@@ -189,5 +190,107 @@ async def test_existing_ideas_keep_the_voting_of_the_day_of_the_upgrade(
             (1, "updown", '["🔥","🧊"]'),
             (2, "up", '["👍"]'),
         ]
+    finally:
+        await database.close()
+
+
+# A trigger whose body holds several statements, END on the same line as the last of them, and
+# semicolons inside a string and a comment: only SQLite's own completeness check cuts these right.
+TRIGGER_MIGRATION = """-- 0099: a trigger with semicolons in its body; and in this comment
+CREATE TABLE audit (id INTEGER PRIMARY KEY, note TEXT NOT NULL);
+CREATE TABLE audited (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);
+CREATE TEMP TRIGGER IF NOT EXISTS audited_insert AFTER INSERT ON audited
+BEGIN
+  INSERT INTO audit (note) VALUES ('first;
+second');
+  UPDATE audited SET n = n + 1 WHERE id = NEW.id; END;
+INSERT INTO audited (id) VALUES (1);
+-- a closing comment; nothing after it
+"""
+
+
+def test_split_sql_cuts_only_where_a_statement_is_complete() -> None:
+    statements = split_sql(TRIGGER_MIGRATION)
+    assert len(statements) == 4
+    assert statements[2].startswith("CREATE TEMP TRIGGER") and statements[2].endswith("END;")
+    assert statements[3] == "INSERT INTO audited (id) VALUES (1);"
+    assert split_sql("SELECT 1; SELECT ';'") == ["SELECT 1;", "SELECT ';'"]
+
+
+async def test_a_migration_with_a_trigger_applies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.sqlite.db as dbmod
+
+    every = [*migrations(), (99, "0099_audit.sql", TRIGGER_MIGRATION)]
+    monkeypatch.setattr(dbmod, "migrations", lambda: every)
+    database = Database(str(tmp_path / "trigger.sqlite3"))
+    await database.open()
+    try:
+        assert 99 in await database.migrate()
+        assert await database.scalar("SELECT n FROM audited WHERE id = 1") == 1
+        assert await database.scalar("SELECT note FROM audit") == "first;\nsecond"
+    finally:
+        await database.close()
+
+
+async def test_every_applied_migration_has_its_checksum(db: Database) -> None:
+    rows = await db.fetchall("SELECT version, checksum FROM schema_migrations ORDER BY version")
+    assert [(r["version"], r["checksum"]) for r in rows] == [
+        (v, checksum(sql)) for v, _, sql in migrations()
+    ]
+
+
+async def test_an_edited_migration_stops_the_start_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.sqlite.db as dbmod
+
+    path = str(tmp_path / "edited.sqlite3")
+    await (await open_storage(path)).close()
+    edited = [
+        (v, name, sql.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1) if v == 3 else sql)
+        for v, name, sql in migrations()
+    ]
+    monkeypatch.setattr(dbmod, "migrations", lambda: [*edited, (99, "0099_new.sql", "SELECT 1;")])
+    with pytest.raises(StorageError) as raised:
+        await open_storage(path)
+    message = str(raised.value)
+    assert message == (
+        "The migration 0003_rewards.sql was edited after this database applied it; restore it"
+        " and put the change in a new numbered migration."
+    )
+    database = Database(path)
+    await database.open()
+    try:  # nothing was applied past the edited file
+        assert await database.scalar("SELECT max(version) FROM schema_migrations") != 99
+    finally:
+        await database.close()
+
+
+async def test_a_database_from_before_checksums_gets_them_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.sqlite.db as dbmod
+
+    path = str(tmp_path / "old.sqlite3")
+    database = Database(path)
+    await database.open()
+    try:
+        await database.migrate()
+        # as the previous runner left it: the same schema, no checksum column in its table
+        await database.execute("ALTER TABLE schema_migrations DROP COLUMN checksum")
+        columns = await database.fetchall("PRAGMA table_info(schema_migrations)")
+        assert [c["name"] for c in columns] == ["version", "name", "applied_at"]
+        assert await database.migrate() == []  # no false alarm, nothing applied again
+        rows = await database.fetchall("SELECT version, checksum FROM schema_migrations")
+        assert {r["version"]: r["checksum"] for r in rows} == {
+            v: checksum(sql) for v, _, sql in migrations()
+        }
+        # and from now on an edit is caught
+        edited = [(v, n, sql + "\n-- edited" if v == 1 else sql) for v, n, sql in migrations()]
+        monkeypatch.setattr(dbmod, "migrations", lambda: edited)
+        with pytest.raises(StorageError, match=r"0001_core\.sql"):
+            await database.migrate()
     finally:
         await database.close()

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 import pytest
 from aiohttp import web
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.http import HealthReport, HttpServer, probe
 from bot.metrics import Metrics
@@ -109,14 +111,42 @@ async def test_metrics_endpoint_serves_the_registry(
 ) -> None:
     server = make_server(_health())
     await server.start()
-    metrics.inc("votes_total", platform="discord")
+    metrics.inc("votes_total", outcome="recorded")
     async with aiohttp.ClientSession() as session, session.get(_url(server, "/metrics")) as resp:
         assert resp.status == 200
-        assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
         text = await resp.text()
-    assert "# TYPE cocreate_votes_total counter" in text
-    assert 'cocreate_votes_total{platform="discord"} 1' in text
-    assert text == metrics.render()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    assert families["cocreate_votes"].type == "counter"
+    samples = [(s.name, s.labels, s.value) for s in families["cocreate_votes"].samples]
+    assert samples == [("cocreate_votes_total", {"outcome": "recorded"}, 1.0)]
+    assert text == generate_latest(metrics.registry).decode()
+
+
+async def test_two_servers_in_one_process_count_separately() -> None:
+    first, second = Metrics(), Metrics()
+    servers = [HttpServer("127.0.0.1", 0, _health(), m) for m in (first, second)]
+    first.inc("events_handled_total", type="command", outcome="ok")
+    try:
+        for server in servers:
+            await server.start()
+        counts = []
+        async with aiohttp.ClientSession() as session:
+            for server in servers:
+                async with session.get(_url(server, "/metrics")) as resp:
+                    text = await resp.text()
+                counts.append(
+                    sum(
+                        s.value
+                        for f in text_string_to_metric_families(text)
+                        for s in f.samples
+                        if s.name == "cocreate_events_handled_total"
+                    )
+                )
+        assert counts == [1.0, 0.0]
+    finally:
+        for server in servers:
+            await server.stop()
 
 
 async def test_routes_added_before_start_are_served(
