@@ -54,7 +54,6 @@ def _title_clash(exc: sqlite3.IntegrityError) -> bool:
     return "index 'ideas_live_title'" in str(exc)
 
 
-
 def _filter_sql(community_id: str, filters: IdeaFilter) -> tuple[list[str], list[Any]]:
     """The WHERE conditions (on ideas aliased ``i``) and parameters of a list filter."""
     where = ["i.community_id = ?"]
@@ -72,6 +71,7 @@ def _filter_sql(community_id: str, filters: IdeaFilter) -> tuple[list[str], list
         where.append("i.author_id = ?")
         params.append(filters.author_id)
     return where, params
+
 
 class SqliteIdeaRepo:
     def __init__(self, db: Database) -> None:
