@@ -67,8 +67,10 @@ class Database:
         return self._conn
 
     async def open(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        """Open (or create) the file. Its directory must exist: a mistyped path is reported,
+        never silently created (the CLI creates only the embedded default's ``data/``)."""
+        if self.path != ":memory:" and not Path(self.path).parent.is_dir():
+            raise StorageError(f"the directory {Path(self.path).parent} does not exist")
         try:
             self._conn = await aiosqlite.connect(self.path, isolation_level=None)
             self._conn.row_factory = aiosqlite.Row
@@ -81,6 +83,7 @@ class Database:
             await self._conn.execute("PRAGMA cache_size = -32768")
             await self._conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
+            await self.close()
             raise StorageError(f"cannot open the database at {self.path}: {exc}") from exc
 
     async def close(self) -> None:
