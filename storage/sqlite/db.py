@@ -70,7 +70,7 @@ class Database:
         """Open (or create) the file. Its directory must exist: a mistyped path is reported,
         never silently created (the CLI creates only the embedded default's ``data/``)."""
         if self.path != ":memory:" and not Path(self.path).parent.is_dir():
-            raise StorageError(f"the directory {Path(self.path).parent} does not exist")
+            raise StorageError(f"The directory {Path(self.path).parent} does not exist")
         try:
             self._conn = await aiosqlite.connect(self.path, isolation_level=None)
             self._conn.row_factory = aiosqlite.Row
@@ -84,7 +84,7 @@ class Database:
             await self._conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             await self.close()
-            raise StorageError(f"cannot open the database at {self.path}: {exc}") from exc
+            raise StorageError(f"The database file {self.path} cannot be opened: {exc}") from exc
 
     async def close(self) -> None:
         if self._conn is not None:

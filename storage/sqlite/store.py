@@ -64,7 +64,7 @@ async def open_storage(path: str, default_timezone: str = "UTC") -> SqliteStorag
         await db.migrate()
     except sqlite3.Error as exc:
         await db.close()
-        raise StorageError(f"cannot use the database at {path}: {exc}") from exc
+        raise StorageError(f"The database file {path} cannot be used: {exc}") from exc
     except BaseException:
         await db.close()
         raise
