@@ -46,3 +46,13 @@ class UnknownCommunity(StartupError):
     """A verb was asked about a community this database has never seen."""
 
     exit_code = 2
+
+
+def reason(exc: BaseException) -> str:
+    """A short reason for an operator: the OS's words for a refused connection, not a repr."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror.lower()
+        cause = cause.__cause__ or cause.__context__
+    return str(exc) or type(exc).__name__
