@@ -44,6 +44,8 @@ BOLT_LOG = logging.getLogger(f"{__name__}.bolt")
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
+#: how long Socket Mode may take to connect at start before the start counts as failed
+SOCKET_CONNECT_TIMEOUT = 30.0
 
 #: the bot scopes the manifest asks for; the OAuth flow requests the same (a test checks)
 SCOPES = (
@@ -216,13 +218,19 @@ class SlackAdapter:
                 self._socket = AsyncSocketModeHandler(
                     self.app, str(self.config.app_token), web_client=self.clients.app_client
                 )
-                await self._socket.connect_async()
+                async with asyncio.timeout(SOCKET_CONNECT_TIMEOUT):
+                    await self._socket.connect_async()
                 log.info("slack socket mode connected")
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
             raise PlatformUnavailable(
                 f"Slack refused the credentials ({error or 'no reason given'}); check "
                 "SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode)."
+            ) from exc
+        except TimeoutError as exc:
+            raise PlatformUnavailable(
+                f"Slack's Socket Mode did not connect within {SOCKET_CONNECT_TIMEOUT:.0f} "
+                "seconds; check SLACK_APP_TOKEN, the network and SLACK_API_BASE_URL."
             ) from exc
         except (aiohttp.ClientError, OSError, SlackClientError) as exc:
             raise PlatformUnavailable(
