@@ -10,27 +10,39 @@ import argparse
 import asyncio
 import io
 import logging
+import os
 import signal
+import sqlite3
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from adapters.console.adapter import ConsolePlatform, ConsoleSession
 from adapters.console.demo import run_demo
 from adapters.console.repl import ConsoleAdapter, stream_lines
 from bot.app import App, build_app
-from bot.clock import FakeClock, SystemClock
+from bot.clock import Clock, FakeClock, RehearsalClock, SystemClock
 from bot.commands.spec import Registry
+from bot.errors import StorageError
 from bot.http import HealthReport, HttpServer, probe
 from bot.logs import configure_logging
 from bot.platforms import PlatformRouter
 from bot.ports.adapter import Adapter
-from config.settings import Settings, load_settings
+from bot.startup import (
+    DatabaseUnavailable,
+    OutputUnwritable,
+    SettingsError,
+    StartupError,
+    UnknownCommunity,
+)
+from config.settings import DEFAULT_DATABASE_URL, Settings, load_settings
 from storage.sqlite.db import Database
-from storage.sqlite.export import export_tables, write_csv, write_json
+from storage.sqlite.export import export_tables, has_community, write_csv, write_json
 from storage.sqlite.store import SqliteStorage, open_storage
 
 log = logging.getLogger("bot.cli")
@@ -42,8 +54,15 @@ DESCRIPTION = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line, like every other failure."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cocreate", description=DESCRIPTION)
+    parser = _Parser(prog="cocreate", description=DESCRIPTION)
     parser.add_argument(
         "--config", metavar="FILE", help="a TOML settings file (environment variables win)"
     )
@@ -114,25 +133,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The one error boundary: whatever stops a verb is one line on stderr and a non-zero exit
+    (a ``StartupError``'s own sentence, or a short description of anything unexpected); the
+    traceback only with LOG_LEVEL=DEBUG."""
     args = build_parser().parse_args(argv)
+    verb: str = args.verb
+    settings: Settings | None = None
     try:
         settings = load_settings(args.config)
-        settings.sqlite_path()
-    except (FileNotFoundError, ValidationError, ValueError) as exc:
-        print(f"cocreate: bad settings: {exc}", file=sys.stderr)
-        return 2
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(errors="replace")
-    verb: str = args.verb
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(errors="replace")
+        return _dispatch(verb, args, settings)
+    except StartupError as exc:
+        return _failed(exc.sentence, exc.exit_code, exc, settings)
+    except Exception as exc:  # noqa: BLE001 (the boundary: anything unexpected is one line too)
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        sentence = (
+            f"{verb} stopped on an unexpected error ({what}); run with LOG_LEVEL=DEBUG to see where"
+        )
+        return _failed(sentence, 1, exc, settings)
+
+
+def _failed(sentence: str, code: int, exc: BaseException, settings: Settings | None) -> int:
+    level = settings.log_level if settings is not None else os.environ.get("LOG_LEVEL", "")
+    if level.strip().upper() == "DEBUG":
+        traceback.print_exception(exc, file=sys.stderr)
+    line = " ".join(sentence.split())  # one line, whatever the sentence quoted
+    print(f"cocreate: {line}", file=sys.stderr, flush=True)
+    return code
+
+
+def _dispatch(verb: str, args: argparse.Namespace, settings: Settings) -> int:
     if verb == "run":
         return asyncio.run(run(settings))
     if verb == "demo":
         if args.database is not None and Path(args.database).exists():
-            print(
-                f"cocreate demo: {args.database} exists; the demo needs a fresh database",
-                file=sys.stderr,
-            )
-            return 2
+            raise SettingsError(f"{args.database} exists; the demo needs a fresh database.")
         return asyncio.run(demo(settings, args.database))
     if verb == "migrate":
         return asyncio.run(migrate(settings))
@@ -141,6 +177,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if verb == "discord-invite":
         return discord_invite(settings, args.client_id)
     return asyncio.run(healthcheck(settings))
+
+
+def database_path(settings: Settings, path: str | None = None) -> str:
+    """The SQLite file to open. Its directory must exist, except the embedded default's
+    ``data/``, which is created so ``make run`` works on a fresh clone: a mistyped
+    DATABASE_URL is reported instead of growing a directory tree somewhere unexpected."""
+    path = path or settings.sqlite_path()
+    if path == ":memory:":
+        return path
+    directory = Path(path).parent
+    if directory.is_dir():
+        return path
+    if path == settings.sqlite_path() and settings.database_url == DEFAULT_DATABASE_URL:
+        directory.mkdir(parents=True, exist_ok=True)
+        return path
+    where = "DATABASE_URL" if path == settings.sqlite_path() else "--database"
+    raise DatabaseUnavailable(
+        f"The directory {directory} for the database ({where}) does not exist; "
+        "create it first or choose another path."
+    )
+
+
+async def open_database(settings: Settings, path: str | None = None) -> SqliteStorage:
+    """Open and migrate the database, or say in one sentence why it cannot be used."""
+    try:
+        return await open_storage(database_path(settings, path), settings.timezone)
+    except StorageError as exc:
+        raise DatabaseUnavailable(f"{exc} (check DATABASE_URL).") from exc
 
 
 def secrets(settings: Settings) -> list[str]:
@@ -182,9 +246,12 @@ def _connected(adapter: Adapter) -> Callable[[], bool]:
 async def run(settings: Settings) -> int:
     """Serve until SIGTERM/SIGINT (or, in the console, `quit` or the end of a terminal's input)."""
     _logging(settings)
-    storage = await open_storage(settings.sqlite_path(), settings.timezone)
+    storage = await open_database(settings)
     router = PlatformRouter()
-    app = build_app(storage, router, SystemClock())
+    # the console may rehearse time (`advance`); a platform always runs on the real clock
+    console = not (settings.discord_enabled or settings.slack_enabled)
+    clock: Clock = RehearsalClock() if console else SystemClock()
+    app = build_app(storage, router, clock)
     checks: dict[str, Callable[[], bool]] = {}
 
     async def health() -> HealthReport:
@@ -261,7 +328,7 @@ async def demo(settings: Settings, database: str | None) -> int:
     _logging(settings, at_least=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="cocreate-demo-") as tmp:
         path = database or str(Path(tmp) / "demo.sqlite3")
-        storage = await open_storage(path, "UTC")
+        storage = await open_database(settings, path)
         platform = ConsolePlatform()
         clock = FakeClock()
         app = build_app(storage, platform, clock, card_interval=0.01)
@@ -281,13 +348,16 @@ async def demo(settings: Settings, database: str | None) -> int:
 
 async def migrate(settings: Settings) -> int:
     _logging(settings, at_least=logging.WARNING)
-    db = Database(settings.sqlite_path())
-    await db.open()
+    db = Database(database_path(settings))
     try:
-        applied = await db.migrate()
-        current = await db.scalar("SELECT max(version) FROM schema_migrations")
-    finally:
-        await db.close()
+        await db.open()
+        try:
+            applied = await db.migrate()
+            current = await db.scalar("SELECT max(version) FROM schema_migrations")
+        finally:
+            await db.close()
+    except (StorageError, sqlite3.Error) as exc:
+        raise DatabaseUnavailable(f"{exc} (check DATABASE_URL).") from exc
     if applied:
         print(f"applied migrations: {', '.join(str(v) for v in applied)} (now at {current})")
     else:
@@ -297,8 +367,13 @@ async def migrate(settings: Settings) -> int:
 
 async def export(settings: Settings, fmt: str, out_dir: Path, community: str | None) -> int:
     _logging(settings, at_least=logging.WARNING)
-    storage = await open_storage(settings.sqlite_path(), settings.timezone)
+    _check_writable(out_dir)
+    storage = await open_database(settings)
     try:
+        if community is not None and not await has_community(storage.db, community):
+            raise UnknownCommunity(
+                f"There is no community {community} in this database; nothing was exported."
+            )
         # one short transaction: every table from the same moment, and a running bot waits
         # only for the reads, never for the files being written
         async with storage.transaction():
@@ -306,9 +381,28 @@ async def export(settings: Settings, fmt: str, out_dir: Path, community: str | N
     finally:
         await storage.close()
     writer = write_csv if fmt == "csv" else write_json
-    for path, rows in await asyncio.to_thread(writer, tables, out_dir):
+    try:
+        written = await asyncio.to_thread(writer, tables, out_dir)
+    except OSError as exc:
+        raise OutputUnwritable(
+            f"The export cannot be written to {out_dir} ({exc.strerror or exc})."
+        ) from exc
+    for path, rows in written:
         print(f"wrote {path} ({rows} row{'s' * (rows != 1)})")
     return 0
+
+
+def _check_writable(out_dir: Path) -> None:
+    """Refuse an --out that cannot be written before anything is opened or created."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputUnwritable(f"--out {out_dir} is a file, not a directory.")
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputUnwritable(f"--out {out_dir} cannot be created: {existing} is a file.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputUnwritable(f"--out {out_dir} cannot be written: {existing} is not writable.")
 
 
 def discord_invite(settings: Settings, client_id: str | None) -> int:
@@ -317,12 +411,10 @@ def discord_invite(settings: Settings, client_id: str | None) -> int:
     if client_id is None and settings.discord_token is not None:
         client_id = client_id_from_token(settings.discord_token.get_secret_value())
     if client_id is None or not client_id.isdecimal():
-        print(
-            "cocreate discord-invite: give --client-id (the Application ID on the Developer "
-            "Portal's General Information page) or set DISCORD_TOKEN",
-            file=sys.stderr,
+        raise SettingsError(
+            "discord-invite needs --client-id (the Application ID on the Developer "
+            "Portal's General Information page) or DISCORD_TOKEN."
         )
-        return 2
     print(invite_url(client_id))
     for name, why in NEEDED.items():
         print(f"  {name.replace('_', ' ')}: {why}")

@@ -32,3 +32,30 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+
+class RehearsalClock:
+    """Real time plus however far the console's `advance` has moved it.
+
+    The console runs on this clock so a moderator can rehearse a schedule: `advance 2d` moves
+    the time the engine and the scheduler see, and the clock keeps running from there. The
+    offset lives only as long as the process; a restart is back on real time.
+    """
+
+    def __init__(self, real: Clock | None = None) -> None:
+        self._real = real or SystemClock()
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._real.now() + self.offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.offset += delta
+        return self.now()
+
+
+def real_time(clock: Clock, when: datetime) -> datetime:
+    """The real moment at which ``clock`` shows ``when``: what an alarm clock must be set to."""
+    if isinstance(clock, RehearsalClock):
+        return when - clock.offset
+    return when

@@ -7,6 +7,7 @@ container runtime and ``/metrics`` for Prometheus share a port and an event loop
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from aiohttp.web_log import AccessLogger
 from prometheus_client import generate_latest
 
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.startup import PortUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,9 @@ class HttpServer:
         try:
             site = web.TCPSite(runner, self.host, self.port)
             await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise PortUnavailable(_why_not_listening(self.host, self.port, exc)) from exc
         except BaseException:
             await runner.cleanup()
             raise
@@ -131,3 +136,14 @@ async def probe(url: str, timeout: float = 3.0) -> bool:  # noqa: ASYNC109
             return response.status == 200
     except (aiohttp.ClientError, TimeoutError, OSError):
         return False
+
+
+def _why_not_listening(host: str, port: int, exc: OSError) -> str:
+    where = f"port {port} on {host or 'all interfaces'}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"The HTTP server cannot start: {where} is already in use "
+            "(set HTTP_PORT to a free port, or stop the program using it)."
+        )
+    reason = exc.strerror or str(exc)
+    return f"The HTTP server cannot listen on {where} ({reason}); check HTTP_HOST and HTTP_PORT."

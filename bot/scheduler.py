@@ -26,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.clock import real_time
 from bot.services.retention import Retention
 from bot.services.round_times import next_due
 
@@ -151,10 +152,11 @@ class RoundScheduler:
             if job.id != SWEEP_JOB and job.id not in wanted:
                 job.remove()
         now = datetime.now(UTC)
+        clock = self.services.clock
         for job_id, when in wanted.items():
             alarm.add_job(
                 self.sweep,
-                DateTrigger(run_date=max(when, now), timezone=UTC),
+                DateTrigger(run_date=max(real_time(clock, when), now), timezone=UTC),
                 id=job_id,
                 replace_existing=True,
             )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -21,7 +23,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.startup import SettingsError
+
 DEFAULT_DATABASE_URL = "sqlite:///data/cocreate.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("auto", "json", "text")
+
+
+_SQLITE_PREFIXES = ("sqlite+aiosqlite:///", "sqlite:///")
 
 
 class Settings(BaseSettings):
@@ -66,10 +75,39 @@ class Settings(BaseSettings):
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
-        upper = value.upper()
-        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        upper = value.strip().upper()
+        if upper not in LOG_LEVELS:
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return upper
+
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        lower = value.strip().lower()
+        if lower not in LOG_FORMATS:
+            raise ValueError("LOG_FORMAT must be auto, json or text")
+        return lower
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "TIMEZONE must be a time zone name such as Europe/Berlin or UTC"
+            ) from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(_SQLITE_PREFIXES):
+            raise ValueError(
+                "DATABASE_URL must be a sqlite:/// URL (only SQLite is supported), "
+                "e.g. sqlite:///data/cocreate.sqlite3"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -109,15 +147,69 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> str:
         """The file path (or ``:memory:``) behind a ``sqlite:///`` DATABASE_URL."""
         url = self.database_url
-        for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        for prefix in _SQLITE_PREFIXES:
             if url.startswith(prefix):
                 return url[len(prefix) :] or ":memory:"
         raise ValueError(f"unsupported DATABASE_URL {url!r}: only sqlite:/// URLs are supported")
 
 
 def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:
+    """The process settings; anything wrong is a ``SettingsError`` whose sentence names it."""
     if config_file:
         if not Path(config_file).is_file():
-            raise FileNotFoundError(f"config file not found: {config_file}")
+            raise SettingsError(f"The config file {config_file} was not found.")
         os.environ["COCREATE_CONFIG"] = config_file
-    return Settings(**overrides)
+    where = os.environ.get("COCREATE_CONFIG")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(explain(exc)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"The config file {where} is not valid TOML ({exc}).") from exc
+    except OSError as exc:
+        raise SettingsError(
+            f"The config file {where} cannot be read ({exc.strerror or exc})."
+        ) from exc
+
+
+#: pydantic's error types, as what the value must be
+_MUST_BE = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "list_type": "a comma-separated list",
+    "json_invalid": "a comma-separated list",
+}
+
+
+def explain(exc: ValidationError) -> str:
+    """One sentence about the first invalid setting (and how many more there are), naming it as
+    the environment variable an operator sets; never pydantic's own wording, never a secret."""
+    errors = exc.errors()
+    first = errors[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    name = field.upper()
+    kind = first["type"]
+    ctx = first.get("ctx") or {}
+    if kind == "value_error":
+        sentence = str(ctx.get("error", "")) or f"{name} has a value Cocreate cannot use"
+    elif kind in ("greater_than_equal", "greater_than"):
+        sentence = f"{name} must be at least {ctx.get('ge', ctx.get('gt'))}"
+    elif kind in ("less_than_equal", "less_than"):
+        sentence = f"{name} must be at most {ctx.get('le', ctx.get('lt'))}"
+    elif kind in _MUST_BE:
+        sentence = f"{name} must be {_MUST_BE[kind]}"
+    else:
+        sentence = f"{name} has a value Cocreate cannot use"
+    # secrets and URLs (which can carry a password) are never echoed
+    quiet = "token" in field or "secret" in field or field.endswith("_url")
+    value = first.get("input")
+    if not quiet and isinstance(value, str | int) and kind != "missing":
+        sentence += f' (it is "{value}")'
+    more = len({str(e["loc"][0]) for e in errors if e["loc"]} - {field})
+    if more:
+        verb = "is" if more == 1 else "are"
+        sentence += f", and {more} more setting{'s' * (more != 1)} {verb} invalid"
+    return sentence + "."

@@ -11,12 +11,13 @@ import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from adapters.console import parse
 from adapters.console.render import indent, message_lines, reply_lines, safe
 from adapters.memory.platform import MemoryPlatform
 from bot.app import App
-from bot.clock import Clock, FakeClock
+from bot.clock import Clock, FakeClock, RehearsalClock
 from bot.commands.spec import Registry
 from bot.commands.text import parse_command
 from bot.errors import UserError
@@ -43,6 +44,16 @@ _NO_ACTOR = (parse.Advance, parse.Declare, parse.Help, parse.Quit, parse.Replay)
 Sink = Callable[[InboundEvent], Awaitable[Reply]]
 Settle = Callable[[], Awaitable[None]]
 Tick = Callable[[], Awaitable[object]]
+
+
+def _span(delta: timedelta) -> str:
+    """``1 day 2 hours``: how far a rehearsal clock is ahead, in words."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'s' * (n != 1)}" for n, unit in parts if n]
+    return " ".join(words) or "less than a minute"
 
 
 @dataclass
@@ -219,10 +230,19 @@ class ConsoleSession:
                 roles = f" with roles {', '.join(sorted(member.roles))}" if member.roles else ""
                 outcome.lines.append(f"({name} is {kind}{roles})")
             case parse.Advance(delta=delta):
-                if not isinstance(self.clock, FakeClock):
-                    raise UserError("`advance` needs the demo's fake clock; this clock is real.")
-                now = self.clock.advance(delta)
-                outcome.lines.append(f"(the clock is now {now:%Y-%m-%d %H:%M} UTC)")
+                outcome.lines.append(self._advance(delta))
+
+    def _advance(self, delta: timedelta) -> str:
+        """Move the console's clock on (the scheduler's sweep then runs what fell due)."""
+        clock = self.clock
+        if not isinstance(clock, FakeClock | RehearsalClock):
+            raise UserError("`advance` works only in the console, where the clock can be moved.")
+        now = clock.advance(delta)
+        said = f"(the clock is now {now:%Y-%m-%d %H:%M} UTC"
+        if isinstance(clock, RehearsalClock):
+            ahead = _span(clock.offset)
+            said += f", {ahead} ahead of real time until the console is restarted"
+        return said + ")"
 
     async def _send(self, event: InboundEvent) -> Reply:
         if self._sink is None:

@@ -45,7 +45,8 @@ Lines you can type (NAME is any member; `mod` and `admin` are moderators):
   as alice comment 3         write a message in idea #3's thread
   member dana admin          make dana a moderator (or: member dana role ROLEID, member dana plain)
   replay                     send the previous event again, with the same id (changes nothing)
-  advance 2h                 move the clock on (only with a fake clock, as in the demo)
+  advance 2h                 move the clock on 2 hours (or 30m, 1d): the scheduler runs what
+                             falls due, so you can rehearse a schedule (until you restart)
   help                       this text; `/cocreate help` lists the bot's commands
   quit                       leave
 Without `as NAME`, the last member acts again."""

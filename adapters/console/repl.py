@@ -65,6 +65,7 @@ class ConsoleAdapter:
         self.out = out
         self.interactive = interactive
         self.failures = 0
+        self._busy = False
 
     async def start(self, sink: Sink) -> None:
         await self.session.start(sink)
@@ -83,6 +84,7 @@ class ConsoleAdapter:
             self._write(BANNER.format(community=self.session.community_id))
             self._prompt()
         async for raw in lines:
+            self._busy = True  # news from a sweep the line ran is shown after its echo
             try:
                 outcome = await self.session.handle_line(raw)
             except Exception:
@@ -92,6 +94,8 @@ class ConsoleAdapter:
                 self._write("⚠ Sorry, that line failed on our side; nothing else was affected.")
                 self._prompt()
                 continue
+            finally:
+                self._busy = False
             if not outcome.ok:
                 self.failures += 1
             for line in outcome.lines:
@@ -105,6 +109,8 @@ class ConsoleAdapter:
 
     async def show_news(self) -> None:
         """Print what the bot did on its own (a scheduled step), between typed lines."""
+        if self._busy:
+            return  # the line being handled shows it, after its own echo
         lines = self.session.news()
         if not lines:
             return

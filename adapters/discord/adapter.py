@@ -13,6 +13,7 @@ import logging
 import uuid
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -28,6 +29,7 @@ from bot.events import InboundEvent, ReactionAdded, ReactionRemoved
 from bot.ports import Storage
 from bot.ports.adapter import Sink
 from bot.replies import Message
+from bot.startup import PlatformUnavailable, reason
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,38 @@ class DiscordAdapter:
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self, sink: Sink) -> None:
-        """Log in, publish the slash commands, connect, and return once the gateway is ready."""
+        """Log in, publish the slash commands, connect, and return once the gateway is ready.
+
+        Raises ``PlatformUnavailable`` with the operator's sentence when Discord refuses the
+        token or cannot be reached."""
+        api, gateway = self._endpoints
+        try:
+            await self._start(sink)
+        except discord.LoginFailure as exc:
+            raise PlatformUnavailable(
+                "Discord refused DISCORD_TOKEN; copy the bot token again from the Developer "
+                "Portal (Bot → Reset Token)."
+            ) from exc
+        except discord.HTTPException as exc:
+            raise PlatformUnavailable(
+                f"Discord answered {exc.status} while the bot was starting "
+                f"({exc.text or 'no reason given'}); check DISCORD_TOKEN and the bot's "
+                "permissions."
+            ) from exc
+        except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+            where = api or "the Discord API"
+            raise PlatformUnavailable(
+                f"Discord cannot be reached at {where} ({reason(exc)}); check the network and "
+                "DISCORD_API_BASE_URL."
+            ) from exc
+        except (TimeoutError, discord.ConnectionClosed) as exc:
+            where = gateway or "Discord's gateway"
+            raise PlatformUnavailable(
+                f"The bot logged in but could not connect to {where} ({reason(exc)}); check "
+                "DISCORD_GATEWAY_URL and the network."
+            ) from exc
+
+    async def _start(self, sink: Sink) -> None:
         self._sink = sink
         self._restore = endpoints.apply(*self._endpoints)
         self.client.install_tap(self._on_gateway)

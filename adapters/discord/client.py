@@ -111,6 +111,9 @@ class ShardedCocreateClient(_Tapped, discord.AutoShardedClient):
 def make_client(
     shard_count: int | None, shard_ids: list[int], guild_ready_timeout: float = 2.0
 ) -> discord.Client:
+    # the bot never joins voice: discord.py's warnings about missing voice libraries are noise
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     options: dict[str, Any] = {
         "guild_ready_timeout": guild_ready_timeout,
         "intents": intents(),

@@ -15,11 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.slack.blocks import ANSWER_ACTION, TEXT_ACTION
 from adapters.slack.clients import SlackClients
@@ -32,6 +34,7 @@ from bot.commands.spec import Registry
 from bot.http import HttpServer
 from bot.ports import Platform, Storage
 from bot.ports.adapter import Sink
+from bot.startup import PlatformUnavailable, reason
 from storage.sqlite.slack_installations import SqliteSlackInstallations
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ BOLT_LOG = logging.getLogger(f"{__name__}.bolt")
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
+#: how long Socket Mode may take to connect at start before the start counts as failed
+SOCKET_CONNECT_TIMEOUT = 30.0
 
 #: the bot scopes the manifest asks for; the OAuth flow requests the same (a test checks)
 SCOPES = (
@@ -200,13 +205,38 @@ class SlackAdapter:
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self, sink: Sink) -> None:
+        """Check the bot token with Slack (one workspace), connect Socket Mode if configured.
+
+        Raises ``PlatformUnavailable`` with the operator's sentence when Slack refuses the
+        credentials or cannot be reached, instead of failing on the first event."""
         self.handlers.sink = sink
-        if self.config.socket_mode:
-            self._socket = AsyncSocketModeHandler(
-                self.app, str(self.config.app_token), web_client=self.clients.app_client
-            )
-            await self._socket.connect_async()
-            log.info("slack socket mode connected")
+        base = self.config.api_base_url or "the Slack API"
+        try:
+            if self.store is None and self.config.bot_token:
+                await self.clients.app_client.auth_test()
+            if self.config.socket_mode:
+                self._socket = AsyncSocketModeHandler(
+                    self.app, str(self.config.app_token), web_client=self.clients.app_client
+                )
+                async with asyncio.timeout(SOCKET_CONNECT_TIMEOUT):
+                    await self._socket.connect_async()
+                log.info("slack socket mode connected")
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            raise PlatformUnavailable(
+                f"Slack refused the credentials ({error or 'no reason given'}); check "
+                "SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode)."
+            ) from exc
+        except TimeoutError as exc:
+            raise PlatformUnavailable(
+                f"Slack's Socket Mode did not connect within {SOCKET_CONNECT_TIMEOUT:.0f} "
+                "seconds; check SLACK_APP_TOKEN, the network and SLACK_API_BASE_URL."
+            ) from exc
+        except (aiohttp.ClientError, OSError, SlackClientError) as exc:
+            raise PlatformUnavailable(
+                f"Slack cannot be reached at {base} ({reason(exc)}); check the network and "
+                "SLACK_API_BASE_URL."
+            ) from exc
         self._started = True
 
     async def idle(self, within: float = 10.0) -> None:

@@ -99,8 +99,10 @@ class Database:
         return self._conn
 
     async def open(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        """Open (or create) the file. Its directory must exist: a mistyped path is reported,
+        never silently created (the CLI creates only the embedded default's ``data/``)."""
+        if self.path != ":memory:" and not Path(self.path).parent.is_dir():
+            raise StorageError(f"The directory {Path(self.path).parent} does not exist")
         try:
             self._conn = await aiosqlite.connect(self.path, isolation_level=None)
             self._conn.row_factory = aiosqlite.Row
@@ -115,7 +117,8 @@ class Database:
             # migrations recompute stored keys with the engine's own rule (0012_title_keys.sql)
             await self._conn.create_function("cocreate_title_key", 1, title_key, deterministic=True)
         except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the database at {self.path}: {exc}") from exc
+            await self.close()
+            raise StorageError(f"The database file {self.path} cannot be opened: {exc}") from exc
 
     async def close(self) -> None:
         if self._conn is not None:

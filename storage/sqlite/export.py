@@ -128,6 +128,12 @@ async def _existing_tables(db: Database) -> set[str]:
     return {str(r["name"]) for r in rows}
 
 
+async def has_community(db: Database, community_id: str) -> bool:
+    """Whether this database has ever seen the community (an export for a typo is refused)."""
+    found = await db.scalar("SELECT 1 FROM communities WHERE id = ?", (community_id,))
+    return found is not None
+
+
 async def export_tables(db: Database, community_id: str | None) -> dict[str, list[dict[str, Any]]]:
     """Every exported table as rows of plain values, for one community or all of them.
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from bot.errors import StorageError
 from storage.sqlite import export
 from storage.sqlite.campaigns import SqliteCampaignRepo
 from storage.sqlite.community import (
@@ -53,8 +55,17 @@ class SqliteStorage:
 
 
 async def open_storage(path: str, default_timezone: str = "UTC") -> SqliteStorage:
-    """Open the file (creating it), apply migrations, and return the unit of work."""
+    """Open the file (creating it), apply migrations, and return the unit of work.
+
+    Raises ``StorageError`` (and leaves nothing open) when the file cannot be used."""
     db = Database(path)
     await db.open()
-    await db.migrate()
+    try:
+        await db.migrate()
+    except sqlite3.Error as exc:
+        await db.close()
+        raise StorageError(f"The database file {path} cannot be used: {exc}") from exc
+    except BaseException:
+        await db.close()
+        raise
     return SqliteStorage(db, default_timezone)

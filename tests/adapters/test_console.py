@@ -188,7 +188,7 @@ async def test_bad_lines_get_a_friendly_error_and_the_loop_goes_on(tmp_path: Pat
     assert "A quote is not closed" in text
     assert "Unknown command /nosuch" in text
     assert "/idea has no `frobnicate`" in text
-    assert "needs the demo's fake clock" in text
+    assert "`advance` works only in the console, where the clock can be moved." in text
     assert "Nothing to replay yet." in text
     assert "Idea #1 “Still works” is posted" in text
     assert "Ideas, top first" not in text  # nothing after quit runs

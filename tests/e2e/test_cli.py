@@ -64,7 +64,7 @@ def test_help_lists_every_verb_and_each_verb_has_help(tmp_path: Path) -> None:
 def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     result = cocreate(tmp_path, "--config", str(tmp_path / "nope.toml"), "migrate")
     assert result.returncode == 2
-    assert "config file not found" in result.stderr
+    assert "config file" in result.stderr and "was not found" in result.stderr
 
 
 def test_config_file_settings_are_used(tmp_path: Path) -> None:
@@ -209,8 +209,11 @@ def test_export_writes_csv_and_json_from_a_console_session(tmp_path: Path) -> No
         "--community",
         "discord:123",
     )
-    assert other.returncode == 0
-    assert json.loads((tmp_path / "none" / "ideas.json").read_text(encoding="utf-8")) == []
+    assert other.returncode == 2
+    assert other.stderr == (
+        "cocreate: There is no community discord:123 in this database; nothing was exported.\n"
+    )
+    assert not (tmp_path / "none").exists()
 
 
 def test_healthcheck_fails_when_nothing_listens(tmp_path: Path) -> None:

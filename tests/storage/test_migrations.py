@@ -18,6 +18,7 @@ NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    (tmp_path / "nested").mkdir()  # storage never creates a directory itself
     database = Database(str(tmp_path / "nested" / "tx.sqlite3"))
     await database.open()
     await database.migrate()

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot.clock import FakeClock, RehearsalClock, SystemClock, real_time
+from bot.startup import SettingsError
 from config.settings import DEFAULT_DATABASE_URL, Settings, load_settings
 
 
@@ -43,12 +48,12 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_unsupported_database_url() -> None:
-    with pytest.raises(ValueError, match="only sqlite"):
+    with pytest.raises(ValueError, match="only SQLite"):
         Settings(database_url="mysql://x").sqlite_path()
 
 
 def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="config file not found"):
+    with pytest.raises(SettingsError, match="was not found"):
         load_settings(str(tmp_path / "nope.toml"))
 
 
@@ -57,3 +62,41 @@ def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COCREATE_CONFIG", str(example))
     s = Settings()
     assert s.database_url == DEFAULT_DATABASE_URL and s.http_port == 8080
+
+
+NAMED = ("HTTP_PORT", "LOG_LEVEL", "LOG_FORMAT", "TIMEZONE", "DISCORD_SHARD_COUNT", "DATABASE_URL")
+
+
+@given(
+    name=st.sampled_from(NAMED),
+    value=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30
+    ),
+)
+def test_any_invalid_setting_is_one_sentence_naming_it(name: str, value: str) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("COCREATE_CONFIG", raising=False)
+        mp.setenv(name, value)
+        try:
+            load_settings()
+        except SettingsError as exc:
+            sentence = exc.sentence
+        else:
+            return
+    assert sentence.startswith(name) and sentence.endswith(".")
+    for pydantic_words in ("pydantic", "validation error", "input_value", "type=", "errors.pyd"):
+        assert pydantic_words not in sentence.lower()
+    if name == "DATABASE_URL":
+        assert value not in sentence or value in "sqlite:///"  # a URL may carry a password
+
+
+def test_the_rehearsal_clock_runs_ahead_and_alarms_ring_in_real_time() -> None:
+    real = FakeClock()
+    clock = RehearsalClock(real)
+    assert clock.now() == real.now()
+    clock.advance(timedelta(days=1))
+    real.advance(timedelta(minutes=5))  # and it keeps running with real time
+    assert clock.now() == real.now() + timedelta(days=1)
+    due = clock.now() + timedelta(hours=2)
+    assert real_time(clock, due) == real.now() + timedelta(hours=2)
+    assert real_time(SystemClock(), due) == due
