@@ -27,9 +27,7 @@ async def test_home_shows_points_rank_campaigns_open_prompts_and_own_ideas(
     home = reply.home
     assert home is not None and reply.silent and reply.ok
     assert home.points == await h.balance("ana") and home.rank == 1
-    assert home.campaigns == (
-        CampaignLine("Tasting", "pick", "voting", "voting closes in 2d 23h"),
-    )
+    assert home.campaigns == (CampaignLine("Tasting", "pick", "voting", "voting closes in 2d 23h"),)
     assert [p.question for p in home.prompts] == ["How was the launch?"]
     assert home.prompts[0].kind == "rating" and not home.prompts[0].closed
     assert home.ideas == (IdeaLine(idea, "Oat latte", "new", "1 vote"),)
