@@ -12,8 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -45,13 +44,11 @@ class Handlers:
         registry: Registry,
         platform: SlackPlatform,
         directory: Directory,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.registry = registry
         self.platform = platform
         self.directory = directory
         self.responder = Responder(platform)
-        self.now = now
         self.sink: Sink | None = None
         self.inflight = 0
 
