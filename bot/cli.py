@@ -43,6 +43,7 @@ from bot.startup import (
 from config.settings import DEFAULT_DATABASE_URL, Settings, load_settings
 from storage.sqlite.db import Database
 from storage.sqlite.export import export_tables, has_community, write_csv, write_json
+from storage.sqlite.slack_installations import SqliteSlackInstallations
 from storage.sqlite.store import SqliteStorage, open_storage
 
 log = logging.getLogger("bot.cli")
@@ -231,11 +232,12 @@ def platform_adapters(
     if settings.discord_enabled:
         from adapters.discord import create_adapter as discord_adapter
 
-        adapters.append(discord_adapter(settings, registry, http, storage))
+        adapters.append(discord_adapter(settings, registry, http))
     if settings.slack_enabled:
         from adapters.slack import create_adapter as slack_adapter
 
-        adapters.append(slack_adapter(settings, registry, http, storage))
+        installations = SqliteSlackInstallations(storage.db)  # the port's storage side
+        adapters.append(slack_adapter(settings, registry, http, installations))
     return adapters
 
 

@@ -20,6 +20,7 @@ from bot.events import (
     Actor,
     AutocompleteRequested,
     CommandInvoked,
+    HomeRequested,
     InboundEvent,
     PromptAnswered,
     ReactionAdded,
@@ -28,6 +29,7 @@ from bot.events import (
 )
 from bot.replies import Reply
 from bot.services.batcher import Batcher
+from bot.services.home import HomeService
 from bot.services.suggest import suggest
 from bot.text_clean import clean_text, one_line
 
@@ -53,6 +55,7 @@ def community_platform(community_id: str) -> str:
 class Engine:
     def __init__(self, services: Services, max_batch: int = 1000) -> None:
         self.services = services
+        self.home = HomeService(services.storage, services.clock)
         self.votes: Batcher[ReactionAdded | ReactionRemoved, Reply] = Batcher(
             self._vote_batch, max_batch
         )
@@ -129,7 +132,11 @@ class Engine:
                 )
             case AutocompleteRequested():
                 return await self._suggest(event)
+            case HomeRequested():
+                return Reply(silent=True, home=await self.home.view(event.actor))
             case ThreadMessagePosted():
+                if not await self._in_idea_thread(event):
+                    return Reply.nothing()  # another thread: nothing claimed, nothing written
                 ideas = self.services.ideas
                 return await self.run(
                     event.actor,
@@ -139,6 +146,13 @@ class Engine:
                     lambda ctx: ideas.thread_comment(ctx, event.thread_id),
                 )
         raise TypeError(f"unknown event {event!r}")  # pragma: no cover
+
+    async def _in_idea_thread(self, event: ThreadMessagePosted) -> bool:
+        """Adapters pass every thread message on; only an idea's discussion thread counts."""
+        storage = self.services.storage
+        async with storage.transaction():
+            idea = await storage.ideas.by_thread(event.community_id, event.thread_id)
+        return idea is not None
 
     async def _suggest(self, event: AutocompleteRequested) -> Reply:
         storage = self.services.storage

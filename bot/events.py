@@ -119,6 +119,19 @@ class AutocompleteRequested:
         return self.actor.community_id
 
 
+@dataclass(frozen=True, slots=True)
+class HomeRequested:
+    """A member opened their own page (Slack's App Home tab). Reads only: answered with a
+    ``HomeView``, no event id is claimed and nothing changes."""
+
+    event_id: str
+    actor: Actor
+
+    @property
+    def community_id(self) -> str:
+        return self.actor.community_id
+
+
 InboundEvent = (
     CommandInvoked
     | ReactionAdded
@@ -126,4 +139,5 @@ InboundEvent = (
     | PromptAnswered
     | ThreadMessagePosted
     | AutocompleteRequested
+    | HomeRequested
 )

@@ -47,6 +47,36 @@ class PromptView:
 
 
 @dataclass(frozen=True, slots=True)
+class CampaignLine:
+    """A running campaign in one line: its mode, phase and the next step with the time left."""
+
+    name: str
+    mode: str
+    phase: str
+    next_step: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaLine:
+    idea_id: int
+    title: str
+    status: str
+    tally: str
+
+
+@dataclass(frozen=True, slots=True)
+class HomeView:
+    """One member's own page (Slack's App Home): points and all-time rank (None before their
+    first points), the running campaigns, the open prompts with their controls, their ideas."""
+
+    points: int
+    rank: int | None
+    campaigns: tuple[CampaignLine, ...]
+    prompts: tuple[PromptView, ...]
+    ideas: tuple[IdeaLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str
     content: bytes
@@ -82,6 +112,8 @@ class Reply:
     ok: bool = True
     #: (label, value) suggestions, for an autocomplete request
     choices: tuple[tuple[str, str], ...] = ()
+    #: the member's own page, for a home request
+    home: HomeView | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

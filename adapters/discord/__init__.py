@@ -9,15 +9,12 @@ from adapters.discord.adapter import DiscordAdapter
 if TYPE_CHECKING:
     from bot.commands.spec import Registry
     from bot.http import HttpServer
-    from bot.ports import Storage
     from config.settings import Settings
 
 __all__ = ["DiscordAdapter", "create_adapter"]
 
 
-def create_adapter(
-    settings: Settings, registry: Registry, http: HttpServer, storage: Storage
-) -> DiscordAdapter:
+def create_adapter(settings: Settings, registry: Registry, http: HttpServer) -> DiscordAdapter:
     """The adapter as the process settings describe it (``http`` is not needed: Discord
     reaches the bot over its own gateway connection)."""
     if settings.discord_token is None:
@@ -27,7 +24,6 @@ def create_adapter(
     return DiscordAdapter(
         settings.discord_token.get_secret_value(),
         registry,
-        storage,
         api_base_url=settings.discord_api_base_url,
         gateway_url=settings.discord_gateway_url,
         guild_ids=settings.discord_guild_ids,

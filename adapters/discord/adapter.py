@@ -26,7 +26,6 @@ from adapters.discord.platform import DiscordPlatform
 from bot.commands.spec import Command, Option, Registry
 from bot.errors import DeliveryError
 from bot.events import InboundEvent, ReactionAdded, ReactionRemoved
-from bot.ports import Storage
 from bot.ports.adapter import Sink
 from bot.replies import Message
 from bot.startup import PlatformUnavailable, reason
@@ -43,7 +42,6 @@ class DiscordAdapter:
         self,
         token: str,
         registry: Registry,
-        storage: Storage,
         *,
         api_base_url: str | None = None,
         gateway_url: str | None = None,
@@ -56,7 +54,6 @@ class DiscordAdapter:
     ) -> None:
         self._token = token
         self.registry = registry
-        self.storage = storage
         self._endpoints = (api_base_url, gateway_url)
         self.guild_ids = [int(g) for g in guild_ids or ()]
         self.defer_after = defer_after
@@ -184,20 +181,14 @@ class DiscordAdapter:
                 log.exception("gateway event failed", extra={"dispatch": name})
 
     async def _reaction(self, data: dict[str, Any], event_id: str, *, added: bool) -> None:
-        community = tr.community(data["guild_id"])
-        async with self.storage.transaction():
-            idea = await self.storage.ideas.by_message(community, str(data["message_id"]))
-        if idea is None:
-            return  # not a card: nothing for the engine
-        user = self.client.get_user(int(data["user_id"]))
+        """Every reaction goes to the engine, which knows the cards and their vote emojis; its
+        reply says what to do here (take a reaction off, tell the member why)."""
+        user = self.client.get_user(int(data["user_id"])) if data.get("user_id") else None
         event = tr.reaction(
             data,
             added=added,
             event_id=event_id,
             bot_id=str(self.client.user.id),
-            # the idea's own voting (kept from its creation); a removal is passed on whatever
-            # the emoji, so the engine decides what it retracts
-            vote_emojis=idea.scheme.emojis if added else None,
             admin=self._is_admin(data),
             known_bot=bool(user and user.bot),
         )
@@ -257,17 +248,15 @@ class DiscordAdapter:
             )
 
     async def _thread_message(self, data: dict[str, Any]) -> None:
+        """A message in a thread goes to the engine, which knows whether the thread is an
+        idea's discussion; messages in plain channels are not discussions at all."""
         if (data.get("author") or {}).get("bot"):
             return
         channel = self.client.get_channel(int(data["channel_id"]))
         if channel is not None and not isinstance(channel, discord.Thread):
             return  # a plain channel: not a discussion
-        community = tr.community(data["guild_id"])
-        async with self.storage.transaction():
-            idea = await self.storage.ideas.by_thread(community, str(data["channel_id"]))
-        if idea is None:
-            return
-        event = tr.thread_message(data, parent_id=idea.channel_id)
+        parent = str(channel.parent_id) if isinstance(channel, discord.Thread) else None
+        event = tr.thread_message(data, parent_id=parent)
         if event is not None:
             await self._send(event)
 

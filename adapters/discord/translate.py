@@ -1,14 +1,14 @@
 """Discord payloads (the gateway's JSON, as recorded) turned into neutral events.
 
 Pure functions over plain dicts, so they are tested on recorded payloads without a client.
-They return None for whatever the core does not care about: bots (the bot itself included),
-messages outside threads, system messages, emoji that are not votes. Dropping those here keeps
-them from ever costing the engine a transaction.
+They return None for what is not a member's action at all (system messages, webhooks, messages
+outside a server); whether a reaction is a vote, or a thread an idea's discussion, is the
+engine's to decide (it knows the cards), and bots are marked on the actor for it to ignore.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,24 +105,25 @@ def reaction(
     added: bool,
     event_id: str,
     bot_id: str,
-    vote_emojis: Iterable[str] | None = None,
     admin: bool = False,
     known_bot: bool = False,
 ) -> ReactionAdded | ReactionRemoved | None:
-    """MESSAGE_REACTION_ADD / _REMOVE. ``vote_emojis`` None means "don't filter"; a removal
-    carries no member, so ``known_bot`` says what the cache knows of the user."""
+    """MESSAGE_REACTION_ADD / _REMOVE, whatever the message and the emoji: the engine decides
+    what is a vote (a card's own emojis) and ignores bots, which are marked here (the bot
+    itself, a bot the payload names; a removal carries no member, so ``known_bot`` says what
+    the cache knows of the user)."""
     guild_id = payload.get("guild_id")
     user_id = str(payload.get("user_id", ""))
-    if guild_id is None or not user_id or user_id == bot_id or known_bot:
+    if guild_id is None or not user_id:
         return None
     emoji = emoji_text(payload.get("emoji") or {})
-    if not emoji or (vote_emojis is not None and emoji not in set(vote_emojis)):
+    if not emoji:
         return None
     member = payload.get("member")
     user = (member or {}).get("user") or {"id": user_id}
     who = actor(guild_id, user, member, admin=admin)
-    if who.is_bot:
-        return None
+    if user_id == bot_id or known_bot:
+        who = replace(who, is_bot=True)
     channel, message = str(payload["channel_id"]), str(payload["message_id"])
     if added:
         return ReactionAdded(event_id, who, channel, message, emoji)

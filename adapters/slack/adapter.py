@@ -1,4 +1,4 @@
-"""The Slack adapter: bolt's AsyncApp wired to our sink, HTTP server and database.
+"""The Slack adapter: bolt's AsyncApp wired to our sink, HTTP server and installation store.
 
 HTTP mode mounts bolt on the bot's one aiohttp server at ``/slack/events`` (bolt verifies every
 request's signature and refuses stale timestamps); Socket Mode connects out with the app token
@@ -32,10 +32,10 @@ from adapters.slack.members import Directory
 from adapters.slack.platform import SlackPlatform
 from bot.commands.spec import Registry
 from bot.http import HttpServer
-from bot.ports import Platform, Storage
+from bot.ports import Platform
 from bot.ports.adapter import Sink
+from bot.ports.installations import InstallationRepo
 from bot.startup import PlatformUnavailable, reason
-from storage.sqlite.slack_installations import SqliteSlackInstallations
 
 log = logging.getLogger(__name__)
 #: bolt's own logger, under ours: bolt would otherwise name one after the app and reset its level
@@ -89,8 +89,7 @@ class SlackAdapter:
         config: SlackConfig,
         registry: Registry,
         http: HttpServer | None,
-        storage: Storage,
-        installations: SqliteSlackInstallations,
+        installations: InstallationRepo,
     ) -> None:
         self.config = config
         self.store: DatabaseInstallationStore | None = None
@@ -105,7 +104,7 @@ class SlackAdapter:
         )
         self.directory = Directory(self.clients)
         self._platform = SlackPlatform(self.clients, self.directory)
-        self.handlers = Handlers(registry, storage, self._platform, self.directory)
+        self.handlers = Handlers(registry, self._platform, self.directory)
         self.app = self._build_app(installations)
         self._register(registry)
         self._socket: AsyncSocketModeHandler | None = None
@@ -130,7 +129,7 @@ class SlackAdapter:
         session = getattr(self._socket.client, "current_session", None)
         return session is not None and not session.closed
 
-    def _build_app(self, installations: SqliteSlackInstallations) -> AsyncApp:
+    def _build_app(self, installations: InstallationRepo) -> AsyncApp:
         secret = self.config.signing_secret or ""
         if self.store is None:
             return AsyncApp(client=self.clients.app_client, signing_secret=secret, logger=BOLT_LOG)

@@ -27,6 +27,7 @@ HEADER_TEXT = 150
 BUTTON_TEXT = 75
 OPTION_TEXT = 75
 OPTION_VALUE = 150
+BUTTON_VALUE = 2000
 CONTEXT_TEXT = 2000
 FALLBACK_TEXT = 3000
 TABLE_CELL = 40
@@ -202,7 +203,9 @@ def _answer_controls(view: PromptView) -> Block:
         "type": "button",
         "action_id": f"{TEXT_ACTION}:{pid}",
         "text": plain("Answer", BUTTON_TEXT),
-        "value": str(pid),
+        # the question travels with the button, so the answer form can show it without a
+        # lookup (the adapter reads no storage)
+        "value": clip(view.question, BUTTON_VALUE) or str(pid),
         "style": "primary",
     }
     return {"type": "actions", "block_id": block_id, "elements": [button]}

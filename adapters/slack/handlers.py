@@ -2,8 +2,8 @@
 
 Slack wants every request acknowledged within 3 seconds. Each listener calls ``ack()`` before
 anything slow (the engine, the Web API); the only work before an ack is pure (parsing a form to
-show its errors inside the modal) or a read-only lookup (autocomplete options, which must travel
-in the ack itself).
+show its errors inside the modal) or a read-only query to the engine (autocomplete options, which
+must travel in the ack itself). Nothing here reads storage: the App Home is an engine query too.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -21,14 +21,13 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack import forms, translate
 from adapters.slack.blocks import fallback, plain
-from adapters.slack.home import home_view
+from adapters.slack.home import home_blocks
 from adapters.slack.members import Directory
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.respond import Responder
 from bot.commands.spec import Registry, coerce_options
 from bot.errors import DeliveryError, UserError
-from bot.events import Actor, InboundEvent
-from bot.ports import Storage
+from bot.events import Actor, HomeRequested, InboundEvent
 from bot.ports.adapter import Sink
 from bot.replies import Reply
 
@@ -43,17 +42,13 @@ class Handlers:
     def __init__(
         self,
         registry: Registry,
-        storage: Storage,
         platform: SlackPlatform,
         directory: Directory,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.registry = registry
-        self.storage = storage
         self.platform = platform
         self.directory = directory
         self.responder = Responder(platform)
-        self.now = now
         self.sink: Sink | None = None
         self.inflight = 0
 
@@ -72,7 +67,11 @@ class Handlers:
         return await self.sink(event)
 
     def _bare(self, body: Body) -> Actor:
-        return Actor(translate.community_id(translate.team_of(body)), translate.user_of(body))
+        return self._member(translate.team_of(body), translate.user_of(body))
+
+    @staticmethod
+    def _member(team: str, user: str) -> Actor:
+        return Actor(translate.community_id(team), user)
 
     async def _actor(self, body: Body) -> Actor:
         return await self.directory.actor(translate.team_of(body), translate.user_of(body))
@@ -140,10 +139,16 @@ class Handlers:
             await self.publish_home(translate.team_of(body), str(event.get("user", "")))
 
     async def publish_home(self, team: str, user: str) -> None:
-        view = await home_view(self.storage, translate.community_id(team), user, self.now())
+        """The member's page comes from the engine (a read-only query); drawn here."""
+        request = HomeRequested(
+            f"slack:home:{team}:{user}:{uuid.uuid4().hex}", self._member(team, user)
+        )
+        reply = await self._handle(request)
+        if reply.home is None:
+            return  # starting up, or the query failed (logged by the engine)
         try:
             client = await self.platform.clients.for_team(team)
-            await client.views_publish(user_id=user, view=view)
+            await client.views_publish(user_id=user, view=home_blocks(reply.home))
         except (SlackApiError, DeliveryError) as exc:
             log.warning("views.publish failed", extra={"error": str(exc)[:200]})
 
@@ -180,11 +185,11 @@ class Handlers:
             prompt_id = translate.prompt_id_of(str(action.get("action_id", "")))
             if prompt_id is None:
                 return
-            async with self.storage.transaction():
-                prompt = await self.storage.prompts.get(translate.community_id(team), prompt_id)
-            if prompt is None:
-                return
-            view = forms.prompt_text_modal(prompt_id, prompt.question, self._channel(body))
+            # the button carries the question; one posted before it did carries the id only
+            question = str(action.get("value") or "")
+            if question == str(prompt_id):
+                question = "Your answer"
+            view = forms.prompt_text_modal(prompt_id, question, self._channel(body))
             await self._open(team, str(body.get("trigger_id", "")), view)
 
     @staticmethod

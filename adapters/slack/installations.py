@@ -1,9 +1,9 @@
 """Bolt's installation and OAuth-state stores, kept in our database.
 
 Bolt's defaults write files next to the process, which a container loses on restart and a
-second replica never sees. These implement bolt's async interfaces over
-``storage.sqlite.slack_installations`` (where the SQL lives); here we only convert slack_sdk's
-objects to plain dicts and back.
+second replica never sees. These implement bolt's async interfaces over the engine's
+``InstallationRepo`` port (the entry point hands in the storage's implementation, where the SQL
+lives); here we only convert slack_sdk's objects to plain dicts and back.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-from storage.sqlite.slack_installations import SqliteSlackInstallations
+from bot.ports.installations import InstallationRepo
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def _record(obj: Installation | Bot) -> dict[str, Any]:
 
 
 class DatabaseInstallationStore(AsyncInstallationStore):
-    def __init__(self, repo: SqliteSlackInstallations, client_id: str) -> None:
+    def __init__(self, repo: InstallationRepo, client_id: str) -> None:
         self.repo = repo
         self.client_id = client_id
 
@@ -88,7 +88,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 class DatabaseStateStore(AsyncOAuthStateStore):
     """One-time OAuth ``state`` values, so a callback cannot be forged or replayed."""
 
-    def __init__(self, repo: SqliteSlackInstallations, ttl: float = STATE_TTL) -> None:
+    def __init__(self, repo: InstallationRepo, ttl: float = STATE_TTL) -> None:
         self.repo = repo
         self.ttl = ttl
 

@@ -9,6 +9,7 @@ after the commit, so a slow or failing platform never holds the database or lose
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.errors import NotFound, UserError
@@ -235,18 +236,7 @@ class PromptService:
         return prompt
 
     def view(self, prompt: Prompt, ctx: Context) -> PromptView:
-        return PromptView(
-            prompt_id=prompt.id,
-            kind=prompt.kind,
-            question=prompt.question,
-            subject=prompt.subject.describe() if prompt.subject else None,
-            options=prompt.options,
-            anonymous=prompt.anonymous,
-            closes_at=(
-                describe(prompt.closes_at, ctx.settings.timezone) if prompt.closes_at else None
-            ),
-            closed=prompt.is_closed(ctx.now),
-        )
+        return prompt_view(prompt, ctx.settings.timezone, ctx.now)
 
     def _status(self, prompt: Prompt, ctx: Context) -> str:
         if prompt.is_closed(ctx.now):
@@ -315,3 +305,17 @@ def _audit_detail(prompt: Prompt) -> str:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def prompt_view(prompt: Prompt, timezone: str, now: datetime) -> PromptView:
+    """A prompt as members see it, wherever it is shown (its post, a reply, the App Home)."""
+    return PromptView(
+        prompt_id=prompt.id,
+        kind=prompt.kind,
+        question=prompt.question,
+        subject=prompt.subject.describe() if prompt.subject else None,
+        options=prompt.options,
+        anonymous=prompt.anonymous,
+        closes_at=describe(prompt.closes_at, timezone) if prompt.closes_at else None,
+        closed=prompt.is_closed(now),
+    )

@@ -43,6 +43,16 @@ async def _refresh(cards: CardRefresher, community_id: str, idea_ids: list[int])
         cards.request(community_id, idea_id)
 
 
+def concerns_a_vote(event: ReactionEvent, ideas: dict[str, Idea]) -> bool:
+    """A reaction the vote rules look at: a member's, on an idea's card, and when added, one of
+    that idea's own vote emojis (kept from its creation). A removal is looked at whatever the
+    emoji, so the batch decides what it retracts."""
+    idea = ideas.get(event.message_id)
+    if event.actor.is_bot or idea is None:
+        return False
+    return isinstance(event, ReactionRemoved) or idea.scheme.value(event.emoji) is not None
+
+
 class VotingService:
     def __init__(
         self,
@@ -87,20 +97,30 @@ class VotingService:
     ) -> list[Reply]:
         storage = self.storage
         now = services.clock.now()
+        # adapters pass every reaction on: what is not a vote is decided here, with one read,
+        # before anything is claimed or written (no event row, no community, no transaction
+        # cost beyond the lookup)
+        ideas = await storage.ideas.by_messages(
+            community_id, sorted({e.message_id for e in events if not e.actor.is_bot})
+        )
+        votes = [e if concerns_a_vote(e, ideas) else None for e in events]
+        relevant = [e for e in votes if e is not None]
+        if not relevant:
+            return [Reply.nothing() for _ in events]
         await storage.communities.ensure(community_id, community_id.split(":", 1)[0], now)
         settings = await storage.communities.settings(community_id)
         claimed = await storage.events.claim_many(
-            community_id, [(e.event_id, _kind(e)) for e in events], now
+            community_id, [(e.event_id, _kind(e)) for e in relevant], now
         )
         live: list[ReactionEvent | None] = []
-        for event in events:
-            first = event.event_id in claimed and not event.actor.is_bot
-            claimed.discard(event.event_id)  # a second copy in the same batch is a replay
+        for event in votes:
+            first = event is not None and event.event_id in claimed
+            if event is not None:
+                claimed.discard(event.event_id)  # a second copy in the same batch is a replay
             live.append(event if first else None)
         active = [e for e in live if e is not None]
         if not active:
             return [Reply.nothing() for _ in events]
-        ideas = await storage.ideas.by_messages(community_id, [e.message_id for e in active])
         campaigns: dict[int, Campaign] = {}
         for idea in ideas.values():
             if idea.campaign_id is not None and idea.campaign_id not in campaigns:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from bot.events import ReactionAdded, ReactionRemoved, ThreadMessagePosted
 from tests.harness import Harness
 
 
@@ -78,6 +80,36 @@ async def test_unknown_emoji_and_unknown_message_are_ignored(harness: Harness) -
     )
     assert reply.extra.get("ignored")
     assert (await harness.storage.votes.tally(idea)).voters == 0
+
+
+async def test_the_engine_decides_what_is_a_vote_and_claims_nothing_else(
+    harness: Harness,
+) -> None:
+    """Adapters pass every reaction and thread message on: a reaction on another message, an
+    emoji that is not one of the card's votes, a bot's reaction and a message in another thread
+    are ignored without an event row or a member record; a real vote still counts."""
+    idea = await setup_idea(harness)
+    card = await harness.card_message(idea)
+    bob = harness.member("bob")
+    robot = replace(harness.member("robot"), is_bot=True)
+    before = await harness.db.scalar("SELECT count(*) FROM processed_events")
+    ignored = [
+        ReactionAdded("x-other", bob, "general", "not-a-card", "👍"),
+        ReactionRemoved("x-other-off", bob, "general", "not-a-card", "👍"),
+        ReactionAdded("x-star", bob, "general", card, "⭐"),
+        ReactionAdded("x-bot", robot, "general", card, "👍"),
+        ThreadMessagePosted("x-thread", bob, "general", "not-an-idea-thread", "m1"),
+    ]
+    for event in ignored:
+        reply = await harness.engine.handle(event)
+        assert reply.silent and reply.extra.get("ignored"), event
+    assert await harness.db.scalar("SELECT count(*) FROM processed_events") == before
+    assert await harness.db.scalar("SELECT count(*) FROM members WHERE member_id = 'bob'") == 0
+    assert (await harness.storage.votes.tally(idea)).voters == 0
+    counted = await harness.engine.handle(ReactionAdded("x-vote", bob, "general", card, "👍"))
+    assert counted.extra.get("vote") == "1"
+    assert (await harness.storage.votes.tally(idea)).voters == 1
+    assert await harness.db.scalar("SELECT count(*) FROM processed_events") == before + 1
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,6 @@ async def start_bot(
     adapter = DiscordAdapter(
         fake.token,
         app.services.registry,
-        storage,
         api_base_url=fake.api_url,
         gateway_url=fake.gateway_url,
         guild_ids=[fake.guild_id] if guild_ids else [],

@@ -49,14 +49,21 @@ def test_reaction_add_becomes_a_vote_with_the_member_behind_it() -> None:
     assert actor.account_created_at == discord.utils.snowflake_time(80351110224678912)
 
 
-def test_reactions_the_core_does_not_care_about_are_dropped() -> None:
+def test_reactions_by_bots_are_marked_for_the_engine_to_ignore() -> None:
     data = payload("reaction_add")
-    assert tr.reaction(data, added=True, event_id="e", bot_id="80351110224678912") is None
-    assert tr.reaction(data, added=True, event_id="e", bot_id=BOT, known_bot=True) is None
-    assert tr.reaction(data, added=True, event_id="e", bot_id=BOT, vote_emojis=("⭐",)) is None
+    itself = tr.reaction(data, added=True, event_id="e", bot_id="80351110224678912")
+    assert itself is not None and itself.actor.is_bot
+    known = tr.reaction(data, added=True, event_id="e", bot_id=BOT, known_bot=True)
+    assert known is not None and known.actor.is_bot
     bot_user = json.loads(json.dumps(data))
     bot_user["member"]["user"]["bot"] = True
-    assert tr.reaction(bot_user, added=True, event_id="e", bot_id=BOT) is None
+    named = tr.reaction(bot_user, added=True, event_id="e", bot_id=BOT)
+    assert named is not None and named.actor.is_bot
+    # any emoji is passed on: only the engine knows which are a card's votes
+    star = json.loads(json.dumps(data))
+    star["emoji"] = {"id": None, "name": "⭐"}
+    event = tr.reaction(star, added=True, event_id="e", bot_id=BOT)
+    assert event is not None and event.emoji == "⭐" and not event.actor.is_bot
     del data["guild_id"]
     assert tr.reaction(data, added=True, event_id="e", bot_id=BOT) is None
 

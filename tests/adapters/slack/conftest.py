@@ -219,7 +219,6 @@ async def start_bot(fake: FakeSlack, path: Path, **config: Any) -> SlackWorld:
         SlackConfig(**settings),
         app.services.registry,
         http,
-        storage,
         SqliteSlackInstallations(storage.db),
     )
     router.register("slack", adapter.platform)

@@ -118,3 +118,29 @@ def test_vote_emojis_map_both_ways_by_an_explicit_table() -> None:
     assert emoji.to_name("👍") == "+1" and emoji.to_name("3️⃣") == "three"
     assert emoji.to_name(":partyparrot:") == "partyparrot"
     assert emoji.to_name("🦄") is None
+
+
+def test_app_home_draws_the_engines_view_with_the_one_prompt_renderer() -> None:
+    from adapters.slack.home import home_blocks
+    from bot.replies import CampaignLine, HomeView, IdeaLine
+
+    prompt = PromptView(7, "text", "Anything else?", None, (), False, None)
+    view = HomeView(
+        points=1,
+        rank=None,
+        campaigns=(CampaignLine(f"Winter {PINGS}", "pick", "voting", "voting closes in 2d"),),
+        prompts=(prompt,),
+        ideas=(IdeaLine(3, f"Oat {PINGS}", "new", "1 vote"),),
+    )
+    home = home_blocks(view)
+    text = all_text(home)
+    assert home["type"] == "home" and "You have *1* point." in text and "all-time" not in text
+    assert "voting closes in 2d" in text and "#3 *Oat" in text and "· new · 1 vote" in text
+    assert blocks.prompt_blocks(prompt)[0] in home["blocks"]  # drawn as the prompt's own post
+    assert "<!channel>" not in text and "<@U999>" not in text
+    # the free-text prompt's button carries its question, for the answer form
+    button = blocks.prompt_blocks(prompt)[-1]["elements"][0]
+    assert button["value"] == "Anything else?"
+    rich = home_blocks(HomeView(1200, 2, (), (), ()))
+    assert "You have *1,200* points, 2nd all-time." in all_text(rich)
+    assert "No campaign is running right now." in all_text(rich)

@@ -54,6 +54,7 @@ async def test_feedback_points_rewards_and_app_home(world: SlackWorld) -> None:
     await world.click("UCY", controls(blocks, 3)[0], message_ts=ts)
     view = fake.called("views.open")[-1].args["view"]
     assert view["callback_id"] == "cocreate_prompt_text"
+    assert view["blocks"][0]["label"]["text"] == "Anything else?", "the form shows the question"
     answer = {"answer": {"value": {"type": "plain_text_input", "value": "More <!here> oat"}}}
     await world.submit_view("UCY", view, answer)
     texts = await rows(world, "SELECT answer_json FROM prompt_responses WHERE prompt_id = 3")
