@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.errors import PermissionDenied
 from bot.events import Actor
+from bot.ports import AfterCommit, UnitOfWork
 from config.community import CommunitySettings
 
 if TYPE_CHECKING:
     from bot.app import Services
-
-AfterCommit = Callable[[], Awaitable[None]]
 
 
 def is_moderator(actor: Actor, settings: CommunitySettings) -> bool:
@@ -32,7 +30,8 @@ class Context:
     now: datetime
     settings: CommunitySettings
     event_id: str
-    after_commit: list[AfterCommit] = field(default_factory=list)
+    #: the open transaction this handler runs in
+    work: UnitOfWork
 
     @property
     def community_id(self) -> str:
@@ -48,7 +47,7 @@ class Context:
 
     def later(self, action: AfterCommit) -> None:
         """Run ``action`` once the transaction has committed (platform I/O never holds it)."""
-        self.after_commit.append(action)
+        self.work.on_commit(action)
 
     async def audit(self, action: str, target: str = "", detail: str = "") -> None:
         await self.services.storage.audit.add(

@@ -26,6 +26,7 @@ from bot.events import (
     ReactionRemoved,
     ThreadMessagePosted,
 )
+from bot.ports import UnitOfWork
 from bot.replies import Reply
 from bot.services.batcher import Batcher
 from bot.services.suggest import suggest
@@ -58,15 +59,8 @@ class Engine:
         )
 
     async def _vote_batch(self, events: list[ReactionAdded | ReactionRemoved]) -> list[Reply]:
-        """One transaction for a batch of reactions; after-commit work once it is durable."""
-        async with self.services.storage.transaction():
-            replies, after = await self.services.voting.apply_batch(self.services, events)
-        for action in after:
-            try:
-                await action()
-            except Exception:
-                log.exception("after-commit step failed", extra={"kind": "votes"})
-        return replies
+        """One transaction for a batch of reactions; its after-commit work once it is durable."""
+        return await self.services.voting.apply_batch(self.services, events)
 
     async def close(self) -> None:
         await self.votes.close()
@@ -157,8 +151,8 @@ class Engine:
             # platform I/O that must come first (a recount before a close): never inside the
             # transaction, and only for someone who may run the command
             if command.moderator:
-                async with self.services.storage.transaction():
-                    ctx = await self.context(event.actor, event.channel_id, event.event_id)
+                async with self.services.storage.transaction() as work:
+                    ctx = await self.context(event.actor, event.channel_id, event.event_id, work)
                 if not ctx.is_moderator:
                     raise PermissionDenied(moderators_only(command.path))
             await command.prepare(self.services, event.community_id, options)
@@ -172,22 +166,25 @@ class Engine:
             event.actor, event.event_id, f"command:{command.path}", event.channel_id, step
         )
 
-    async def context(self, actor: Actor, channel_id: str, event_id: str) -> Context:
+    async def context(
+        self, actor: Actor, channel_id: str, event_id: str, work: UnitOfWork
+    ) -> Context:
         storage = self.services.storage
         now = self.services.clock.now()
         await storage.communities.ensure(
             actor.community_id, community_platform(actor.community_id), now
         )
         settings = await storage.communities.settings(actor.community_id)
-        return Context(self.services, actor, channel_id, now, settings, event_id)
+        return Context(self.services, actor, channel_id, now, settings, event_id, work)
 
     async def run(
         self, actor: Actor, event_id: str, kind: str, channel_id: str, step: StepFn
     ) -> Reply:
-        """Claim the event id and run ``step`` in one transaction, then the after-commit work."""
+        """Claim the event id and run ``step`` in one transaction (whose unit of work runs the
+        after-commit work once it is durable)."""
         storage = self.services.storage
-        async with storage.transaction():
-            ctx = await self.context(actor, channel_id, event_id)
+        async with storage.transaction() as work:
+            ctx = await self.context(actor, channel_id, event_id, work)
             if not await storage.events.claim(actor.community_id, event_id, kind, ctx.now):
                 log.info("duplicate event ignored", extra={"event_id": event_id, "kind": kind})
                 return Reply.nothing()
@@ -195,10 +192,4 @@ class Engine:
                 await storage.members.touch(
                     actor.community_id, actor.member_id, actor.display_name, ctx.now
                 )
-            reply = await step(ctx)
-        for action in ctx.after_commit:
-            try:
-                await action()
-            except Exception:
-                log.exception("after-commit step failed", extra={"kind": kind})
-        return reply
+            return await step(ctx)

@@ -14,10 +14,10 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.context import AfterCommit, Context
+from bot.context import Context
 from bot.events import Actor
 from bot.models import GONE_STATUSES, Campaign, CampaignMode, Idea, IdeaStatus, Phase, Round, Tally
-from bot.ports import Storage
+from bot.ports import AfterCommit, Storage
 from bot.recurrence import add_local, parse_recurrence
 from bot.replies import Message, Reply, Table
 from bot.services.ideas import IdeaService
@@ -337,7 +337,7 @@ class RoundSteps:
                     "recount before a scheduled close failed", extra={"campaign": campaign.id}
                 )
         storage = self.storage
-        async with storage.transaction():
+        async with storage.transaction() as work:
             now = services.clock.now()
             fresh = await storage.campaigns.get(campaign.community_id, campaign.id)
             current = await storage.campaigns.round(round_.id)
@@ -346,7 +346,7 @@ class RoundSteps:
             settings = await storage.communities.settings(fresh.community_id)
             actor = Actor(fresh.community_id, SYSTEM_ACTOR, "Cocreate", is_admin=True)
             event = f"schedule:{current.id}:{step}"
-            ctx = Context(services, actor, fresh.channel_id, now, settings, event)
+            ctx = Context(services, actor, fresh.channel_id, now, settings, event, work)
             done: object
             if step == OPEN:
                 done = await self.open(ctx, fresh, current)
@@ -358,9 +358,4 @@ class RoundSteps:
                 done = await self.close(ctx, fresh, current)
             if not done:
                 return None
-        for action in ctx.after_commit:
-            try:
-                await action()
-            except Exception:
-                log.exception("after-commit step failed", extra={"kind": f"schedule:{step}"})
         return step

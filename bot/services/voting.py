@@ -13,12 +13,12 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.context import AfterCommit, Context
+from bot.context import Context
 from bot.errors import DeliveryError
 from bot.events import Actor, ReactionAdded, ReactionRemoved
 from bot.metrics import Metrics
 from bot.models import Campaign, Idea, IdeaStatus, Round, Vote
-from bot.ports import ReactionSeen, Storage
+from bot.ports import ReactionSeen, Storage, UnitOfWork
 from bot.ports.ledger import EarnedKey
 from bot.replies import Message, Reply
 from bot.services.delivery import CardRefresher, Delivery
@@ -58,32 +58,31 @@ class VotingService:
         self.delivery = delivery
         self.metrics = metrics
 
-    async def apply_batch(
-        self, services: Services, events: list[ReactionEvent]
-    ) -> tuple[list[Reply], list[AfterCommit]]:
-        """Apply reaction events in order, in the caller's transaction, with bulk reads and
-        writes. Returns one reply per event and the work to do once the batch commits."""
+    async def apply_batch(self, services: Services, events: list[ReactionEvent]) -> list[Reply]:
+        """Apply reaction events in order, in one transaction (the caller's, if it has one),
+        with bulk reads and writes. Returns one reply per event; card refreshes and
+        announcements run once the batch commits."""
         replies: list[Reply] = [Reply.nothing()] * len(events)
-        after: list[AfterCommit] = []
         by_community: dict[str, list[int]] = {}
         for index, event in enumerate(events):
             by_community.setdefault(event.community_id, []).append(index)
-        for community_id, indexes in by_community.items():
-            chosen = [events[i] for i in indexes]
-            for index, reply in zip(
-                indexes,
-                await self._community_batch(services, community_id, chosen, after),
-                strict=True,
-            ):
-                replies[index] = reply
-        return replies, after
+        async with self.storage.transaction() as work:
+            for community_id, indexes in by_community.items():
+                chosen = [events[i] for i in indexes]
+                for index, reply in zip(
+                    indexes,
+                    await self._community_batch(services, community_id, chosen, work),
+                    strict=True,
+                ):
+                    replies[index] = reply
+        return replies
 
     async def _community_batch(
         self,
         services: Services,
         community_id: str,
         events: list[ReactionEvent],
-        after: list[AfterCommit],
+        work: UnitOfWork,
     ) -> list[Reply]:
         storage = self.storage
         now = services.clock.now()
@@ -154,11 +153,11 @@ class VotingService:
         for outcome, count in batch.outcomes.items():
             self.metrics.inc("cocreate_votes_total", count, outcome=outcome)
         if batch.touched:
-            await self._milestones(services, community_id, settings, now, batch, after)
+            await self._milestones(services, community_id, settings, now, batch, work)
             cards = self.ideas.cards
             if cards is not None:
                 touched = list(batch.touched)
-                after.append(functools.partial(_refresh, cards, community_id, touched))
+                work.on_commit(functools.partial(_refresh, cards, community_id, touched))
         return replies
 
     async def _milestones(
@@ -168,7 +167,7 @@ class VotingService:
         settings: CommunitySettings,
         now: datetime,
         batch: VoteBatch,
-        after: list[AfterCommit],
+        work: UnitOfWork,
     ) -> None:
         """Check only ideas whose support reached a threshold not yet recorded."""
         touched = batch.touched
@@ -189,9 +188,9 @@ class VotingService:
                 now,
                 settings,
                 f"milestone:{idea_id}",
+                work,
             )
             await self.check_milestones(ctx, idea, support)
-            after.extend(ctx.after_commit)
 
     async def retract_points(self, ctx: Context, vote: Vote) -> None:
         for key in (vote.cast_key, vote.received_key):
@@ -241,9 +240,7 @@ class VotingService:
                             event_id, actor, idea.channel_id, idea.message_id, vote.emoji
                         )
                     )
-            replies, after = await self.apply_batch(services, events)
-        for action in after:
-            await action()
+            replies = await self.apply_batch(services, events)
         added = sum(1 for r in replies if r.extra.get("vote") not in (None, "removed"))
         removed = sum(1 for r in replies if r.extra.get("vote") == "removed")
         if added or removed:

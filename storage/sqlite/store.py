@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from bot.ports import UnitOfWork
 from storage.sqlite import export
 from storage.sqlite.campaigns import SqliteCampaignRepo
 from storage.sqlite.community import (
@@ -36,7 +37,7 @@ class SqliteStorage:
         self.prompts = SqlitePromptRepo(db)
         self.rewards = SqliteRewardRepo(db)
 
-    def transaction(self) -> AbstractAsyncContextManager[None]:
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.db.transaction()
 
     async def ping(self) -> bool:
