@@ -74,7 +74,7 @@ class Engine:
             reply = await self._dispatch(event)
             if not reply.ok:
                 outcome = "refused"
-            elif reply.extra.get("ignored"):
+            elif reply.ignored:
                 outcome = "ignored"
             return reply
         except UserError as exc:

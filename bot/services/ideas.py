@@ -163,14 +163,14 @@ class IdeaService:
             joins = f" It is for campaign {chosen.name}{only}." if chosen else ""
             return Reply(
                 f"Thanks! Idea #{idea.id} is waiting for a moderator's approval.{joins}",
-                extra={"idea_id": str(idea.id)},
+                idea_id=idea.id,
             )
         paid = await self.go_live(ctx, idea)
         where = f" in campaign {quoted(chosen.name)}{only}" if chosen else ""
         bonus = f" You earned {plural(paid, 'point')}." if paid else ""
         return Reply(
             f"Idea #{idea.id} {quoted(title)} is posted{where}.{bonus}",
-            extra={"idea_id": str(idea.id)},
+            idea_id=idea.id,
         )
 
     async def go_live(self, ctx: Context, idea: Idea) -> int:

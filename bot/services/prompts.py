@@ -99,7 +99,7 @@ class PromptService:
         return Reply(
             text=f"Prompt #{prompt.id} created. {where}",
             prompt=view,
-            extra={"prompt_id": str(prompt.id)},
+            prompt_id=prompt.id,
         )
 
     async def list(self, ctx: Context) -> Reply:
@@ -137,7 +137,7 @@ class PromptService:
         return Reply(
             text="\n".join([head, *summary.lines]),
             table=summary.table,
-            extra={"responses": str(summary.count)},
+            responses=summary.count,
         )
 
     async def export(self, ctx: Context, prompt_id: int) -> Reply:

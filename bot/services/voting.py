@@ -241,8 +241,8 @@ class VotingService:
                         )
                     )
             replies = await self.apply_batch(services, events)
-        added = sum(1 for r in replies if r.extra.get("vote") not in (None, "removed"))
-        removed = sum(1 for r in replies if r.extra.get("vote") == "removed")
+        added = sum(1 for r in replies if r.vote is not None)
+        removed = sum(1 for r in replies if r.vote_removed)
         if added or removed:
             log.info(
                 "recount changed votes", extra={"idea": idea.id, "added": added, "removed": removed}

@@ -15,7 +15,7 @@ async def test_submit_posts_card_thread_and_pays(harness: Harness) -> None:
     alice = harness.member("alice")
     reply = await harness.cmd(alice, "idea submit", title="Oat latte", description="Creamy")
     assert reply.ok
-    idea = await harness.storage.ideas.get(harness.community, int(reply.extra["idea_id"]))
+    idea = await harness.storage.ideas.get(harness.community, int(reply.idea_id))
     assert idea is not None and idea.message_id and idea.thread_id
     card = harness.platform.cards[idea.message_id]
     assert card.title == "Oat latte" and card.vote_emojis == ("👍",)

@@ -102,7 +102,7 @@ class CommunityRules(RuleBasedStateMachine):
             mod, "prompt create", kind="rating", question="How was it?", anonymous=True
         )
         assert reply.ok, reply.text
-        self.prompt = int(reply.extra["prompt_id"])
+        self.prompt = int(reply.prompt_id)
 
     def actor(self, name: str) -> Any:
         if name in MODERATORS:
@@ -135,7 +135,7 @@ class CommunityRules(RuleBasedStateMachine):
             )
         )
         if reply.ok:
-            self.ideas.append(int(reply.extra["idea_id"]))
+            self.ideas.append(int(reply.idea_id))
 
     @precondition(lambda self: self.ideas)
     @rule(voter=st.sampled_from(PEOPLE), index=st.integers(0, 50), emoji=st.sampled_from(EMOJIS))

@@ -46,7 +46,7 @@ async def test_updown_latest_counts_and_removing_old_emoji_keeps_new_vote(harnes
     bob = harness.member("bob")
     await harness.react(bob, idea, "👍")
     switched = await harness.react(bob, idea, "👎")
-    assert switched.extra["replaced_emoji"] == "👍"
+    assert switched.replaced_emoji == "👍"
     tally = await harness.storage.votes.tally(idea)
     assert (tally.up, tally.down, tally.total) == (0, 1, -1)
     assert await harness.balance("alice") == 10  # the received point was taken back
@@ -70,13 +70,13 @@ async def test_scale_mode_average(harness: Harness) -> None:
 
 async def test_unknown_emoji_and_unknown_message_are_ignored(harness: Harness) -> None:
     idea = await setup_idea(harness)
-    assert (await harness.react(harness.member("bob"), idea, "🍕")).extra.get("ignored")
+    assert (await harness.react(harness.member("bob"), idea, "🍕")).ignored
     from bot.events import ReactionAdded
 
     reply = await harness.engine.handle(
         ReactionAdded("e-x", harness.member("bob"), "general", "not-a-card", "👍")
     )
-    assert reply.extra.get("ignored")
+    assert reply.ignored
     assert (await harness.storage.votes.tally(idea)).voters == 0
 
 
@@ -95,7 +95,7 @@ async def test_eligibility_rules_refuse_with_reason(
     idea = await setup_idea(harness)
     newbie = harness.member("newbie", **member_kwargs)  # type: ignore[arg-type]
     reply = await harness.react(newbie, idea)
-    assert not reply.ok and reason in reply.text and reply.extra["remove_reaction"] == "1"
+    assert not reply.ok and reason in reply.text and reply.remove_reaction
     assert (await harness.storage.votes.tally(idea)).voters == 0
     assert await harness.balance("newbie") == 0
 

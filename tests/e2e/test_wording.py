@@ -82,8 +82,8 @@ async def test_replies_with_counts_zero_one_two_read_as_sentences(harness: Harne
         await r.cmd("mod", path)
     # a pick campaign: one candidate with one vote, one with two, then the results
     await r.cmd("mod", "campaign create", name="Dress pick", mode="pick")
-    red = int((await r.cmd("mod", "idea submit", title="Red dress")).extra["idea_id"])
-    blue = int((await r.cmd("mod", "idea submit", title="Blue dress")).extra["idea_id"])
+    red = int((await r.cmd("mod", "idea submit", title="Red dress")).idea_id)
+    blue = int((await r.cmd("mod", "idea submit", title="Blue dress")).idea_id)
     r.keep(await h.react(h.member("ann"), red))
     r.keep(await h.react(h.member("ann"), blue))
     r.keep(await h.react(h.member("ben"), blue))
@@ -95,9 +95,9 @@ async def test_replies_with_counts_zero_one_two_read_as_sentences(harness: Harne
     await r.cmd("ann", "campaign show", name="Dress pick")
     # a contest with one and two ideas and a merge moving one vote
     await r.cmd("mod", "campaign create", name="Spring", winners=2)
-    oat = int((await r.cmd("alice", "idea submit", title="Oat milk")).extra["idea_id"])
+    oat = int((await r.cmd("alice", "idea submit", title="Oat milk")).idea_id)
     h.clock.advance(timedelta(minutes=5))
-    dup = int((await r.cmd("alice", "idea submit", title="Oat milk latte")).extra["idea_id"])
+    dup = int((await r.cmd("alice", "idea submit", title="Oat milk latte")).idea_id)
     await r.cmd("mod", "campaign vote", name="Spring")
     r.keep(await h.react(h.member("bob"), oat))
     r.keep(await h.react(h.member("carol"), dup))

@@ -60,7 +60,7 @@ async def _storm(h: Harness, idea: int, voters: int) -> None:
     for n in range(voters):
         actor = h.member(f"v{n}")
         reply = await h.engine.handle(ReactionAdded(f"storm-{n}", actor, CHANNEL, message, "👍"))
-        assert reply.extra.get("vote") == "1", reply
+        assert reply.vote == 1, reply
 
 
 async def _settled(refresher: CardRefresher, limit: float = 20.0) -> None:
@@ -145,7 +145,7 @@ async def _storm_more(h: Harness, idea: int, start: int, stop: int) -> None:
         reply = await h.engine.handle(
             ReactionAdded(f"more-{n}", h.member(f"v{n}"), CHANNEL, message, "👍")
         )
-        assert reply.extra.get("vote") == "1"
+        assert reply.vote == 1
 
 
 async def test_a_flush_during_a_running_batch_waits_for_it_and_loses_no_edit() -> None:

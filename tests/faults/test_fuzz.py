@@ -70,7 +70,7 @@ async def _seed(h: Harness) -> dict[str, Any]:
         "ideas": ideas,
         "messages": messages,
         "threads": threads,
-        "prompt": int(prompt.extra["prompt_id"]),
+        "prompt": int(prompt.prompt_id),
     }
 
 
@@ -204,7 +204,7 @@ async def _run_event(h: Harness, event: InboundEvent) -> None:
     reply = await h.engine.handle(event)
     assert_no_internal_error(reply)
     await h.app.services.cards.flush()
-    if not reply.ok or reply.extra.get("ignored"):
+    if not reply.ok or reply.ignored:
         assert await dump(h, skip=BOOKKEEPING) == before, f"{event!r} changed the database"
 
 
