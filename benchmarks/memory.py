@@ -77,7 +77,7 @@ async def serve(path: Path, ideas: int, members: int) -> dict[str, Any]:
                     event = CommandInvoked(f"c{n}-{topic}-{verb}", who, topic, verb, options, "c")
                     result = await engine.handle(event)
                     assert result.ok, (topic, verb, result.text)
-        await app.services.cards.flush()
+        await app.cards.flush()
     finally:
         await app.close()
         await storage.close()

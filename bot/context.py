@@ -1,18 +1,19 @@
-"""What a command handler gets: who is asking, where, when, and the services to do it with."""
+"""What a command handler gets: who is asking, where, when, and the transaction it runs in.
+
+The services a handler uses are not here: each command handler receives them when it is
+registered, and each service through its constructor (see ``bot.app.build_app``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.errors import PermissionDenied
 from bot.events import Actor
 from bot.ports import AfterCommit, UnitOfWork
+from bot.ports.community import AuditRepo
 from config.community import CommunitySettings
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 
 def is_moderator(actor: Actor, settings: CommunitySettings) -> bool:
@@ -24,7 +25,6 @@ def is_moderator(actor: Actor, settings: CommunitySettings) -> bool:
 
 @dataclass
 class Context:
-    services: Services
     actor: Actor
     channel_id: str
     now: datetime
@@ -49,7 +49,9 @@ class Context:
         """Run ``action`` once the transaction has committed (platform I/O never holds it)."""
         self.work.on_commit(action)
 
-    async def audit(self, action: str, target: str = "", detail: str = "") -> None:
-        await self.services.storage.audit.add(
-            self.community_id, self.actor.member_id, action, target, detail, self.now
-        )
+
+async def audit(
+    log: AuditRepo, ctx: Context, action: str, target: str = "", detail: str = ""
+) -> None:
+    """Record in the audit log that ``ctx``'s member did ``action``, in ``ctx``'s transaction."""
+    await log.add(ctx.community_id, ctx.actor.member_id, action, target, detail, ctx.now)

@@ -96,7 +96,7 @@ class Harness:
         from bot.commands.text import parse_command
 
         topic, _, rest = line.lstrip("/").partition(" ")
-        parsed = parse_command(self.app.services.registry, topic, rest)
+        parsed = parse_command(self.app.registry, topic, rest)
         event = CommandInvoked(
             self.event_id(),
             actor,

@@ -128,9 +128,9 @@ class ConsoleSession:
         each line so the member sees the new tally at once."""
         return cls(
             platform,
-            app.services.registry,
-            app.services.clock,
-            settle=app.services.cards.flush,
+            app.registry,
+            app.clock,
+            settle=app.cards.flush,
             tick=app.scheduler.sweep,
             echo=echo,
             session_id=session_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from bot.context import audit
 from bot.errors import NotFound, UserError
 from bot.ports import Storage
 from bot.ports.prompts import PROMPT_KINDS, NewPrompt, Prompt, PromptKind, Subject
@@ -89,7 +90,13 @@ class PromptService:
             created_at=ctx.now,
         )
         prompt = await self.storage.prompts.add(new)
-        await ctx.audit("prompt.create", target=f"prompt:{prompt.id}", detail=_audit_detail(prompt))
+        await audit(
+            self.storage.audit,
+            ctx,
+            "prompt.create",
+            target=f"prompt:{prompt.id}",
+            detail=_audit_detail(prompt),
+        )
         view = self.view(prompt, ctx)
         channel = ctx.settings.prompts_channel or ctx.channel_id
         where = "Set `prompts_channel` to post it."
@@ -128,7 +135,7 @@ class PromptService:
         prompt = await self.get(ctx.community_id, prompt_id)
         responses = await self.storage.prompts.responses(ctx.community_id, prompt.id)
         summary = summarise(prompt, responses)
-        await ctx.audit("prompt.results", target=f"prompt:{prompt.id}")
+        await audit(self.storage.audit, ctx, "prompt.results", target=f"prompt:{prompt.id}")
         head = (
             f"Prompt #{prompt.id} ({prompt.kind}, {self._status(prompt, ctx)}): {prompt.question}"
         )
@@ -144,7 +151,13 @@ class PromptService:
         ctx.require_moderator()
         prompt = await self.get(ctx.community_id, prompt_id)
         responses = await self.storage.prompts.responses(ctx.community_id, prompt.id)
-        await ctx.audit("prompt.export", target=f"prompt:{prompt.id}", detail=f"{len(responses)}")
+        await audit(
+            self.storage.audit,
+            ctx,
+            "prompt.export",
+            target=f"prompt:{prompt.id}",
+            detail=f"{len(responses)}",
+        )
         note = " Anonymous prompt: no member names or ids." if prompt.anonymous else ""
         return Reply(
             text=f"{plural(len(responses), 'response')} to prompt #{prompt.id}.{note}",
@@ -160,7 +173,7 @@ class PromptService:
             ctx.community_id, prompt.id, ctx.now
         ):
             raise UserError(f"Prompt #{prompt.id} is already closed.")
-        await ctx.audit("prompt.close", target=f"prompt:{prompt.id}")
+        await audit(self.storage.audit, ctx, "prompt.close", target=f"prompt:{prompt.id}")
         responses = await self.storage.prompts.responses(ctx.community_id, prompt.id)
         return Reply(
             text=f"Prompt #{prompt.id} is closed with {plural(len(responses), 'response')}."

@@ -11,25 +11,22 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from bot.clock import Clock
 from bot.context import Context
 from bot.errors import DeliveryError
 from bot.events import Actor, ReactionAdded, ReactionRemoved
 from bot.metrics import Metrics
 from bot.models import Campaign, Idea, IdeaStatus, Round, Vote
-from bot.ports import ReactionSeen, Storage, UnitOfWork
+from bot.ports import Platform, ReactionSeen, Storage, UnitOfWork
 from bot.ports.ledger import EarnedKey
 from bot.replies import Message, Reply
-from bot.services.delivery import CardRefresher, Delivery
-from bot.services.ideas import IdeaService
+from bot.services.delivery import CardRefresher
+from bot.services.outbox import Outbox
 from bot.services.points import PointsService, local_day
 from bot.services.vote_batch import ReactionEvent, VoteBatch
 from bot.wording import plural, quoted
 from config.community import CommunitySettings
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +45,21 @@ class VotingService:
         self,
         storage: Storage,
         points: PointsService,
-        ideas: IdeaService,
-        delivery: Delivery,
+        cards: CardRefresher,
+        outbox: Outbox,
+        platform: Platform,
+        clock: Clock,
         metrics: Metrics,
     ) -> None:
         self.storage = storage
         self.points = points
-        self.ideas = ideas
-        self.delivery = delivery
+        self.cards = cards
+        self.outbox = outbox
+        self.platform = platform
+        self.clock = clock
         self.metrics = metrics
 
-    async def apply_batch(self, services: Services, events: list[ReactionEvent]) -> list[Reply]:
+    async def apply_batch(self, events: list[ReactionEvent]) -> list[Reply]:
         """Apply reaction events in order, in one transaction (the caller's, if it has one),
         with bulk reads and writes. Returns one reply per event; card refreshes and
         announcements run once the batch commits."""
@@ -71,7 +72,7 @@ class VotingService:
                 chosen = [events[i] for i in indexes]
                 for index, reply in zip(
                     indexes,
-                    await self._community_batch(services, community_id, chosen, work),
+                    await self._community_batch(community_id, chosen, work),
                     strict=True,
                 ):
                     replies[index] = reply
@@ -79,13 +80,12 @@ class VotingService:
 
     async def _community_batch(
         self,
-        services: Services,
         community_id: str,
         events: list[ReactionEvent],
         work: UnitOfWork,
     ) -> list[Reply]:
         storage = self.storage
-        now = services.clock.now()
+        now = self.clock.now()
         await storage.communities.ensure(community_id, community_id.split(":", 1)[0], now)
         settings = await storage.communities.settings(community_id)
         claimed = await storage.events.claim_many(
@@ -153,16 +153,13 @@ class VotingService:
         for outcome, count in batch.outcomes.items():
             self.metrics.inc("cocreate_votes_total", count, outcome=outcome)
         if batch.touched:
-            await self._milestones(services, community_id, settings, now, batch, work)
-            cards = self.ideas.cards
-            if cards is not None:
-                touched = list(batch.touched)
-                work.on_commit(functools.partial(_refresh, cards, community_id, touched))
+            await self._milestones(community_id, settings, now, batch, work)
+            touched = list(batch.touched)
+            work.on_commit(functools.partial(_refresh, self.cards, community_id, touched))
         return replies
 
     async def _milestones(
         self,
-        services: Services,
         community_id: str,
         settings: CommunitySettings,
         now: datetime,
@@ -182,7 +179,6 @@ class VotingService:
             if not pending and not reviewing:
                 continue
             ctx = Context(
-                services,
                 Actor(community_id, "system"),
                 idea.channel_id or "",
                 now,
@@ -197,7 +193,7 @@ class VotingService:
             if key:
                 await self.points.reverse(ctx.community_id, key, ctx.now, ctx.settings)
 
-    async def recount(self, services: Services, community_id: str, idea_id: int) -> tuple[int, int]:
+    async def recount(self, community_id: str, idea_id: int) -> tuple[int, int]:
         """Match stored votes to the reactions on the card now: votes cast while the bot was
         offline are counted (if eligible), votes whose reaction is gone are retracted. The
         differences go through the same batch path as live reactions.
@@ -209,13 +205,13 @@ class VotingService:
         if idea is None or idea.channel_id is None or idea.message_id is None:
             return 0, 0
         try:
-            seen = await self.delivery.platform.fetch_reactions(
+            seen = await self.platform.fetch_reactions(
                 community_id, idea.channel_id, idea.message_id
             )
         except DeliveryError as exc:
             log.warning("recount skipped", extra={"idea": idea_id, "reason": str(exc)})
             return 0, 0
-        stamp = services.clock.now().isoformat()
+        stamp = self.clock.now().isoformat()
         async with self.storage.transaction():
             by_member: dict[str, list[ReactionSeen]] = {}
             for r in seen:
@@ -240,7 +236,7 @@ class VotingService:
                             event_id, actor, idea.channel_id, idea.message_id, vote.emoji
                         )
                     )
-            replies = await self.apply_batch(services, events)
+            replies = await self.apply_batch(events)
         added = sum(1 for r in replies if r.vote is not None)
         removed = sum(1 for r in replies if r.vote_removed)
         if added or removed:
@@ -266,7 +262,7 @@ class VotingService:
                 f"reached {plural(threshold, 'supporter')}!"
             )
             channel = ctx.settings.announcements_channel or idea.channel_id or ctx.channel_id
-            outbox = ctx.services.outbox
+            outbox = self.outbox
             key = f"milestone:{idea.id}:{threshold}"
             await outbox.channel(ctx.community_id, key, channel, Message(text=text))
             ctx.later(outbox.flush)
@@ -289,6 +285,6 @@ class VotingService:
                     text=f"Your idea #{idea.id} {quoted(idea.title)} reached "
                     f"{plural(review_at, 'supporter')} and is now under review by the team."
                 )
-                outbox = ctx.services.outbox
+                outbox = self.outbox
                 await outbox.member(ctx.community_id, f"review:{idea.id}", idea.author_id, message)
                 ctx.later(outbox.flush)

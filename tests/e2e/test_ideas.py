@@ -104,7 +104,7 @@ async def test_edit_and_withdraw_by_author_only(harness: Harness) -> None:
     assert not (await harness.cmd(bob, "idea edit", idea=idea_id, title="Mine")).ok
     edited = await harness.cmd(alice, "idea edit", idea=idea_id, title="Oat flat white")
     assert edited.ok
-    await harness.app.services.cards.flush()
+    await harness.app.cards.flush()
     assert harness.platform.cards[await harness.card_message(idea_id)].title == "Oat flat white"
     assert not (await harness.cmd(bob, "idea withdraw", idea=idea_id)).ok
     assert await harness.balance("alice") == 12  # 10 submitted + 2 vote received

@@ -41,7 +41,7 @@ def platform_state(h: Harness) -> tuple[int, int, int]:
 
 
 async def quiet(h: Harness) -> None:
-    await h.app.services.cards.flush()
+    await h.app.cards.flush()
 
 
 # -- (a) every kind of inbound event, delivered twice ---------------------------------------

@@ -166,7 +166,7 @@ class CommunityRules(RuleBasedStateMachine):
         reply = self.run(self.h.cmd(self.actor(moderator), "campaign close", name=campaign))
         campaign_id = self.campaigns[campaign]
         if reply.ok and campaign_id not in self.closed:
-            self.run(self.h.app.services.cards.flush())
+            self.run(self.h.app.cards.flush())
             self.closed[campaign_id] = self.run(_closed_snapshot(self.h, campaign_id))
 
     @rule(member=st.sampled_from(PEOPLE))
@@ -256,7 +256,7 @@ class CommunityRules(RuleBasedStateMachine):
     def closed_rounds_stay_closed(self) -> None:
         if not self.closed:
             return
-        self.run(self.h.app.services.cards.flush())
+        self.run(self.h.app.cards.flush())
         for campaign_id, snapshot in self.closed.items():
             assert self.run(_closed_snapshot(self.h, campaign_id)) == snapshot
 

@@ -26,7 +26,7 @@ async def frozen_state(h: Harness) -> tuple[Any, ...]:
 
 
 async def card_tally(h: Harness, idea_id: int) -> str:
-    await h.app.services.cards.flush()
+    await h.app.cards.flush()
     message = await h.card_message(idea_id)
     return h.platform.cards[message].tally
 
@@ -132,7 +132,7 @@ async def test_recount_after_close_changes_nothing(harness: Harness) -> None:
     h.platform.member_reacted(message, h.member("bob"), "👍", added=False)  # gone while offline
     h.platform.member_reacted(message, h.member("zoe"), "👍", added=True)
     before = await frozen_state(h)
-    assert await h.app.services.voting.recount(h.app.services, h.community, first) == (0, 0)
+    assert await h.app.voting.recount(h.community, first) == (0, 0)
     assert await frozen_state(h) == before
 
 

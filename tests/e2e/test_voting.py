@@ -163,10 +163,10 @@ async def test_milestones_announced_once_and_move_to_review(harness: Harness) ->
 
 async def test_card_edits_are_coalesced_under_a_burst(harness: Harness) -> None:
     idea = await setup_idea(harness)
-    harness.app.services.cards.interval = 60  # nothing flushes by itself during the burst
+    harness.app.cards.interval = 60  # nothing flushes by itself during the burst
     for i in range(200):
         await harness.react(harness.member(f"fan{i}"), idea)
-    await harness.app.services.cards.flush()
+    await harness.app.cards.flush()
     assert harness.platform.card_edits == 1
     card = harness.platform.cards[await harness.card_message(idea)]
     assert card.tally == "200 votes"

@@ -175,7 +175,7 @@ async def test_ranks_and_places_are_ordinals(harness: Harness) -> None:
 
 async def test_help_lists_every_topic_and_verb(harness: Harness) -> None:
     h = harness
-    registry = h.app.services.registry
+    registry = h.app.registry
     text = (await h.cmd(h.moderator(), "cocreate help")).text
     for topic in registry.topics:
         line = next((ln for ln in text.split("\n") if ln.startswith(f"/{topic} ")), None)
@@ -188,7 +188,7 @@ async def test_help_lists_every_topic_and_verb(harness: Harness) -> None:
 
 async def test_a_topic_typed_alone_shows_its_verbs(harness: Harness) -> None:
     h = harness
-    registry = h.app.services.registry
+    registry = h.app.registry
     for topic in ("idea", "campaign", "prompt"):
         reply = await h.text(h.moderator(), f"/{topic}")
         assert reply.ok, reply.text

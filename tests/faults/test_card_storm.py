@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.errors import RateLimited
 from bot.events import ReactionAdded
 from bot.replies import IdeaCard
+from bot.services.cards import load_cards
 from bot.services.delivery import CardRefresher
 from storage.sqlite.store import open_storage
 from tests.harness import CHANNEL, Harness
@@ -51,7 +52,7 @@ async def _harness(path: Path, platform: MemoryPlatform, interval: float) -> Har
 
 
 async def _expected_card(h: Harness, idea: int) -> IdeaCard:
-    loaded = await h.app.services.ideas.cards_for_refresh([(h.community, idea)])
+    loaded = await load_cards(h.storage, [(h.community, idea)])
     return loaded[(h.community, idea)][2]
 
 
@@ -80,7 +81,7 @@ async def test_a_reaction_storm_becomes_a_bounded_number_of_exact_edits(tmp_path
         started = time.monotonic()
         await _storm(h, idea, STORM)
         elapsed = time.monotonic() - started
-        await _settled(h.app.services.cards, limit=elapsed + 5 * INTERVAL)
+        await _settled(h.app.cards, limit=elapsed + 5 * INTERVAL)
         edits = platform.card_edits
         # at most one edit per interval while the storm lasts, plus the trailing one: with a
         # burst that takes a couple of seconds this is the "a handful" (<= 5)
@@ -102,9 +103,9 @@ async def test_rate_limited_edits_wait_retry_after_and_the_last_tally_is_exact(
         idea = await h.submit(h.member("alice"), "Oat latte")
         message = await h.card_message(idea)
         await _storm(h, idea, 200)
-        await _settled(h.app.services.cards)
+        await _settled(h.app.cards)
         refused = [t for t, ok in platform.attempts if not ok]
-        assert len(refused) == 3 and h.app.services.cards.rate_limited == 3
+        assert len(refused) == 3 and h.app.cards.rate_limited == 3
         # after every 429 the next attempt came no sooner than the retry-after it was given
         for (at, ok), (next_at, _) in zip(platform.attempts, platform.attempts[1:], strict=False):
             if not ok:
@@ -121,7 +122,7 @@ async def test_flush_during_a_rate_limit_waits_and_close_sends_the_final_edit(
 ) -> None:
     platform = ThrottledPlatform(limited=1)
     h = await _harness(tmp_path / "close.sqlite3", platform, 0.05)
-    cards = h.app.services.cards
+    cards = h.app.cards
     try:
         idea = await h.submit(h.member("alice"), "Oat latte")
         message = await h.card_message(idea)
