@@ -62,8 +62,8 @@ async def close_round(path: Path) -> tuple[float, str, list[str], dict[str, floa
         assert campaign is not None
         t0 = time.perf_counter()
         async with storage.transaction():
-            round_ = await app.services.campaigns.steps.current(campaign)
-            await app.services.campaigns.steps.entries(campaign, round_)
+            round_ = await app.steps.current(campaign)
+            await app.steps.entries(campaign, round_)
         parts["tally_all_ideas_s"] = time.perf_counter() - t0
         return seconds, reply.text, winners, parts
     finally:

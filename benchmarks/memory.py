@@ -63,7 +63,7 @@ async def serve(path: Path, ideas: int, members: int) -> dict[str, Any]:
             idea = 1 + (n * 7) % ideas
             voter = common.member(f"late{n}")
             reply = await engine.handle(ReactionAdded(f"r{n}", voter, "c", f"m{idea}", "👍"))
-            counted += reply.extra.get("vote") == "1"
+            counted += reply.vote == 1
             if n % 100 == 0:
                 who = common.member(f"u{n % members}")
                 for topic, verb, options in (
@@ -77,7 +77,7 @@ async def serve(path: Path, ideas: int, members: int) -> dict[str, Any]:
                     event = CommandInvoked(f"c{n}-{topic}-{verb}", who, topic, verb, options, "c")
                     result = await engine.handle(event)
                     assert result.ok, (topic, verb, result.text)
-        await app.services.cards.flush()
+        await app.cards.flush()
     finally:
         await app.close()
         await storage.close()

@@ -95,7 +95,7 @@ async def setup(path: Path, size: Size, max_batch: int) -> tuple[App, SqliteStor
             CommandInvoked(f"idea{i}", author, "idea", "submit", options, CHANNEL)
         )
         assert reply.ok, reply.text
-    await app.services.cards.flush()
+    await app.cards.flush()
     return app, storage, list(platform.cards)
 
 

@@ -1,18 +1,33 @@
-"""The composition root: the one place that wires storage, platform, clock and services."""
+"""The composition root: the one place that wires storage, platform, clock and services.
+
+Every service, the engine, the round scheduler and every command handler receives what it
+uses through its constructor (handlers through their topic's ``register`` function). Only the
+entry points (``bot.cli``, the console, the tests' harness, the benchmarks) import this module;
+nothing in the core does.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
-from bot.commands import build_registry
+from bot.commands import campaigns as campaign_commands
+from bot.commands import cocreate as cocreate_commands
+from bot.commands import ideas as idea_commands
+from bot.commands import new_registry
+from bot.commands import points as points_commands
+from bot.commands import prompts as prompt_commands
+from bot.commands import rewards as reward_commands
 from bot.commands.spec import Registry
 from bot.engine import Engine
 from bot.metrics import Metrics
 from bot.ports import Platform, Storage
 from bot.scheduler import RoundScheduler
 from bot.services.campaigns import CampaignService
+from bot.services.cards import load_cards
 from bot.services.delivery import CardRefresher, Delivery
+from bot.services.idea_moderation import IdeaModeration
 from bot.services.ideas import IdeaService
 from bot.services.outbox import Outbox
 from bot.services.points import PointsService
@@ -24,33 +39,27 @@ from bot.services.voting import VotingService
 
 
 @dataclass
-class Services:
-    storage: Storage
-    platform: Platform
-    clock: Clock
-    registry: Registry
-    metrics: Metrics
-    delivery: Delivery
-    outbox: Outbox
-    cards: CardRefresher
-    points: PointsService
-    ideas: IdeaService
-    voting: VotingService
-    campaigns: CampaignService
-    prompts: PromptService
-    rewards: RewardService
-
-
-@dataclass
 class App:
-    services: Services
+    """What the entry points and tests reach: the engine and scheduler they run, the command
+    model adapters render, and the few services they drive directly (card edits to flush, a
+    recount, a round step)."""
+
     engine: Engine
     scheduler: RoundScheduler
+    registry: Registry
+    storage: Storage
+    clock: Clock
+    metrics: Metrics
+    outbox: Outbox
+    cards: CardRefresher
+    ideas: IdeaService
+    voting: VotingService
+    steps: RoundSteps
 
     async def close(self) -> None:
         await self.scheduler.stop()
         await self.engine.close()
-        await self.services.cards.close()
+        await self.cards.close()
 
 
 def build_app(
@@ -62,35 +71,52 @@ def build_app(
 ) -> App:
     clock = clock or SystemClock()
     metrics = metrics or Metrics()
-    delivery = Delivery(
-        platform, on_failure=lambda kind: metrics.inc("cocreate_notifications_failed_total")
-    )
-    outbox = Outbox(
-        storage,
-        platform,
-        clock,
-        on_failure=lambda kind: metrics.inc("cocreate_notifications_failed_total"),
-    )
+    # a local name, so the closures below do not capture the narrowed ``Metrics | None``
+    counters = metrics
+
+    def notification_failed(kind: str) -> None:
+        counters.inc("cocreate_notifications_failed_total")
+
+    delivery = Delivery(platform, on_failure=notification_failed)
+    outbox = Outbox(storage, platform, clock, on_failure=notification_failed)
+    cards = CardRefresher(platform, functools.partial(load_cards, storage), interval=card_interval)
     points = PointsService(storage)
-    ideas = IdeaService(storage, points, delivery)
-    cards = CardRefresher(platform, ideas.cards_for_refresh, interval=card_interval)
-    ideas.cards = cards
-    services = Services(
+    ideas = IdeaService(storage, points, platform, cards)
+    voting = VotingService(storage, points, cards, outbox, platform, clock, metrics)
+    moderation = IdeaModeration(storage, ideas, points, voting, delivery)
+
+    async def due_times_changed() -> None:
+        # the one cycle (steps re-arm the scheduler, the scheduler runs steps), closed here:
+        # ``scheduler`` is bound below, before anything can call this
+        await scheduler.arm()
+
+    steps = RoundSteps(storage, points, ideas, voting, outbox, clock, due_times_changed)
+    campaigns = CampaignService(storage, steps)
+    prompts = PromptService(storage, points, delivery)
+    rewards = RewardService(storage, points, delivery)
+    scheduler = RoundScheduler(
+        storage, steps, outbox, clock, metrics, retention=Retention(storage, clock)
+    )
+
+    registry = new_registry()
+    idea_commands.register(registry, ideas, moderation)
+    campaign_commands.register(registry, campaigns)
+    prompt_commands.register(registry, prompts)
+    points_commands.register(registry, storage, points, campaigns, delivery)
+    reward_commands.register(registry, storage, rewards)
+    cocreate_commands.register(registry, storage)
+
+    engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
+    return App(
+        engine=engine,
+        scheduler=scheduler,
+        registry=registry,
         storage=storage,
-        platform=platform,
         clock=clock,
-        registry=build_registry(),
         metrics=metrics,
-        delivery=delivery,
         outbox=outbox,
         cards=cards,
-        points=points,
         ideas=ideas,
-        voting=VotingService(storage, points, ideas, delivery, metrics),
-        campaigns=CampaignService(storage, RoundSteps(storage, points, ideas, outbox)),
-        prompts=PromptService(storage, points, delivery),
-        rewards=RewardService(storage, points, delivery),
+        voting=voting,
+        steps=steps,
     )
-    scheduler = RoundScheduler(services, retention=Retention(storage, clock))
-    services.campaigns.steps.on_change.append(scheduler.arm)
-    return App(services=services, engine=Engine(services), scheduler=scheduler)

@@ -261,14 +261,14 @@ async def run(settings: Settings) -> int:
         report.update({name: check() for name, check in checks.items()})
         return HealthReport(report)
 
-    http = HttpServer(settings.http_host, settings.http_port, health, app.services.metrics)
+    http = HttpServer(settings.http_host, settings.http_port, health, app.metrics)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     adapters: list[Adapter] = []
     try:
-        adapters = platform_adapters(settings, app.services.registry, http, storage)
+        adapters = platform_adapters(settings, app.registry, http, storage)
         for adapter in adapters:
             router.register(adapter.name, adapter.platform)
             checks[adapter.name] = _connected(adapter)

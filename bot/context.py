@@ -1,21 +1,22 @@
-"""What a command handler gets: who is asking, where, when, and the services to do it with."""
+"""What a command handler gets: who is asking, where, when, and the transaction it runs in.
+
+The services a handler uses are not here: each command handler receives them when it is
+registered, and each service through its constructor (see ``bot.app.build_app``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.errors import PermissionDenied
 from bot.events import Actor
+from bot.ports import AfterCommit, UnitOfWork
+from bot.ports.community import AuditRepo
 from bot.replies import Reply
 from config.community import CommunitySettings
 
-if TYPE_CHECKING:
-    from bot.app import Services
-
-AfterCommit = Callable[[], Awaitable[None]]
 FinishReply = Callable[[Reply], Awaitable[Reply]]
 
 
@@ -28,13 +29,13 @@ def is_moderator(actor: Actor, settings: CommunitySettings) -> bool:
 
 @dataclass
 class Context:
-    services: Services
     actor: Actor
     channel_id: str
     now: datetime
     settings: CommunitySettings
     event_id: str
-    after_commit: list[AfterCommit] = field(default_factory=list)
+    #: the open transaction this handler runs in
+    work: UnitOfWork
     #: completes the reply after the commit (see ``finish_after_commit``)
     finish: FinishReply | None = None
 
@@ -52,14 +53,16 @@ class Context:
 
     def later(self, action: AfterCommit) -> None:
         """Run ``action`` once the transaction has committed (platform I/O never holds it)."""
-        self.after_commit.append(action)
+        self.work.on_commit(action)
 
     def finish_after_commit(self, build: FinishReply) -> None:
         """Complete the handler's reply once the transaction has committed: slow work on what
         was read (zipping a whole community's data) never holds the database."""
         self.finish = build
 
-    async def audit(self, action: str, target: str = "", detail: str = "") -> None:
-        await self.services.storage.audit.add(
-            self.community_id, self.actor.member_id, action, target, detail, self.now
-        )
+
+async def audit(
+    log: AuditRepo, ctx: Context, action: str, target: str = "", detail: str = ""
+) -> None:
+    """Record in the audit log that ``ctx``'s member did ``action``, in ``ctx``'s transaction."""
+    await log.add(ctx.community_id, ctx.actor.member_id, action, target, detail, ctx.now)

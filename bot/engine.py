@@ -11,9 +11,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from bot.commands.spec import SQL_INT_MAX, coerce_options
+from bot.clock import Clock
+from bot.commands.spec import SQL_INT_MAX, Registry, coerce_options
 from bot.context import Context
 from bot.errors import PermissionDenied, StorageError, UserError
 from bot.events import (
@@ -27,14 +27,16 @@ from bot.events import (
     ReactionRemoved,
     ThreadMessagePosted,
 )
+from bot.metrics import Metrics
+from bot.ports import Storage, UnitOfWork
 from bot.replies import Reply
 from bot.services.batcher import Batcher
 from bot.services.home import HomeService
+from bot.services.ideas import IdeaService
+from bot.services.prompts import PromptService
 from bot.services.suggest import suggest
+from bot.services.voting import VotingService
 from bot.text_clean import clean_text, one_line
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -53,37 +55,46 @@ def community_platform(community_id: str) -> str:
 
 
 class Engine:
-    def __init__(self, services: Services, max_batch: int = 1000) -> None:
-        self.services = services
-        self.home = HomeService(services.storage, services.clock)
+    def __init__(
+        self,
+        storage: Storage,
+        registry: Registry,
+        voting: VotingService,
+        ideas: IdeaService,
+        prompts: PromptService,
+        clock: Clock,
+        metrics: Metrics,
+        max_batch: int = 1000,
+    ) -> None:
+        self.storage = storage
+        self.registry = registry
+        self.voting = voting
+        self.ideas = ideas
+        self.prompts = prompts
+        self.clock = clock
+        self.metrics = metrics
+        self.home = HomeService(storage, clock)
         self.votes: Batcher[ReactionAdded | ReactionRemoved, Reply] = Batcher(
             self._vote_batch, max_batch
         )
 
     async def _vote_batch(self, events: list[ReactionAdded | ReactionRemoved]) -> list[Reply]:
-        """One transaction for a batch of reactions; after-commit work once it is durable."""
-        async with self.services.storage.transaction():
-            replies, after = await self.services.voting.apply_batch(self.services, events)
-        for action in after:
-            try:
-                await action()
-            except Exception:
-                log.exception("after-commit step failed", extra={"kind": "votes"})
-        return replies
+        """One transaction for a batch of reactions; its after-commit work once it is durable."""
+        return await self.voting.apply_batch(events)
 
     async def close(self) -> None:
         await self.votes.close()
 
     async def handle(self, event: InboundEvent) -> Reply:
         kind = type(event).__name__
-        metrics = self.services.metrics
+        metrics = self.metrics
         started = time.perf_counter()
         outcome = "ok"
         try:
             reply = await self._dispatch(event)
             if not reply.ok:
                 outcome = "refused"
-            elif reply.extra.get("ignored"):
+            elif reply.ignored:
                 outcome = "ignored"
             return reply
         except UserError as exc:
@@ -119,7 +130,7 @@ class Engine:
             case PromptAnswered() if not 0 < event.prompt_id <= SQL_INT_MAX:
                 raise UserError(f"There is no prompt #{event.prompt_id}.")
             case PromptAnswered():
-                prompts = self.services.prompts
+                prompts = self.prompts
                 # member-written text enters here (and in coerce_options): cleaned once
                 values = tuple(clean_text(v) for v in event.values)
                 typed = None if event.text is None else one_line(event.text)
@@ -137,7 +148,7 @@ class Engine:
             case ThreadMessagePosted():
                 if not await self._in_idea_thread(event):
                     return Reply.nothing()  # another thread: nothing claimed, nothing written
-                ideas = self.services.ideas
+                ideas = self.ideas
                 return await self.run(
                     event.actor,
                     event.event_id,
@@ -149,21 +160,21 @@ class Engine:
 
     async def _in_idea_thread(self, event: ThreadMessagePosted) -> bool:
         """Adapters pass every thread message on; only an idea's discussion thread counts."""
-        storage = self.services.storage
+        storage = self.storage
         async with storage.transaction():
             idea = await storage.ideas.by_thread(event.community_id, event.thread_id)
         return idea is not None
 
     async def _suggest(self, event: AutocompleteRequested) -> Reply:
-        storage = self.services.storage
+        storage = self.storage
         async with storage.transaction():
             choices = await suggest(
-                storage, event.actor, event.kind, event.prefix, self.services.clock.now()
+                storage, event.actor, event.kind, event.prefix, self.clock.now()
             )
         return Reply(silent=True, choices=tuple(choices))
 
     async def _command(self, event: CommandInvoked) -> Reply:
-        command = self.services.registry.get(event.topic, event.verb)
+        command = self.registry.get(event.topic, event.verb)
         if command is None:
             raise UserError(f"Unknown command /{event.topic} {event.verb}. Try `/cocreate help`.")
         options = coerce_options(command, event.options)
@@ -171,11 +182,11 @@ class Engine:
             # platform I/O that must come first (a recount before a close): never inside the
             # transaction, and only for someone who may run the command
             if command.moderator:
-                async with self.services.storage.transaction():
-                    ctx = await self.context(event.actor, event.channel_id, event.event_id)
+                async with self.storage.transaction() as work:
+                    ctx = await self.context(event.actor, event.channel_id, event.event_id, work)
                 if not ctx.is_moderator:
                     raise PermissionDenied(moderators_only(command.path))
-            await command.prepare(self.services, event.community_id, options)
+            await command.prepare(event.community_id, options)
 
         async def step(ctx: Context) -> Reply:
             if command.moderator and not ctx.is_moderator:
@@ -186,22 +197,25 @@ class Engine:
             event.actor, event.event_id, f"command:{command.path}", event.channel_id, step
         )
 
-    async def context(self, actor: Actor, channel_id: str, event_id: str) -> Context:
-        storage = self.services.storage
-        now = self.services.clock.now()
+    async def context(
+        self, actor: Actor, channel_id: str, event_id: str, work: UnitOfWork
+    ) -> Context:
+        storage = self.storage
+        now = self.clock.now()
         await storage.communities.ensure(
             actor.community_id, community_platform(actor.community_id), now
         )
         settings = await storage.communities.settings(actor.community_id)
-        return Context(self.services, actor, channel_id, now, settings, event_id)
+        return Context(actor, channel_id, now, settings, event_id, work)
 
     async def run(
         self, actor: Actor, event_id: str, kind: str, channel_id: str, step: StepFn
     ) -> Reply:
-        """Claim the event id and run ``step`` in one transaction, then the after-commit work."""
-        storage = self.services.storage
-        async with storage.transaction():
-            ctx = await self.context(actor, channel_id, event_id)
+        """Claim the event id and run ``step`` in one transaction (whose unit of work runs the
+        after-commit work once it is durable)."""
+        storage = self.storage
+        async with storage.transaction() as work:
+            ctx = await self.context(actor, channel_id, event_id, work)
             if not await storage.events.claim(actor.community_id, event_id, kind, ctx.now):
                 log.info("duplicate event ignored", extra={"event_id": event_id, "kind": kind})
                 return Reply.nothing()
@@ -210,11 +224,6 @@ class Engine:
                     actor.community_id, actor.member_id, actor.display_name, ctx.now
                 )
             reply = await step(ctx)
-        for action in ctx.after_commit:
-            try:
-                await action()
-            except Exception:
-                log.exception("after-commit step failed", extra={"kind": kind})
         if ctx.finish is not None:
             reply = await ctx.finish(reply)
         return reply

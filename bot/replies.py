@@ -8,7 +8,7 @@ mention by any renderer.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,8 @@ class Reply:
     """The answer to one inbound event, shown to the member who caused it.
 
     ``ephemeral`` replies are private to that member. ``silent`` means nothing is shown (for
-    example a duplicate delivery that was already handled).
+    example a duplicate delivery that was already handled). The typed fields after ``choices``
+    say what the event did, for adapters, metrics and tests; none of them is shown.
     """
 
     text: str = ""
@@ -112,14 +113,29 @@ class Reply:
     ok: bool = True
     #: (label, value) suggestions, for an autocomplete request
     choices: tuple[tuple[str, str], ...] = ()
+    #: nothing was done (a replay, an emoji that is not a vote...)
+    ignored: bool = False
+    #: a refused vote: an adapter that can should take the member's reaction off the card
+    remove_reaction: bool = False
+    #: the vote value a reaction now counts for
+    vote: int | None = None
+    #: a reaction's removal retracted the member's vote
+    vote_removed: bool = False
+    #: the member's earlier reaction that no longer counts (adapters may take it off)
+    replaced_emoji: str | None = None
+    #: the idea a submission created
+    idea_id: int | None = None
+    #: the prompt a command created
+    prompt_id: int | None = None
+    #: how many answers a prompt's results count
+    responses: int | None = None
     #: the member's own page, for a home request
     home: HomeView | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def nothing(cls) -> Reply:
         """Nothing to show and nothing done (a replay, an emoji that is not a vote...)."""
-        return cls(silent=True, extra={"ignored": "1"})
+        return cls(silent=True, ignored=True)
 
     @classmethod
     def error(cls, text: str) -> Reply:

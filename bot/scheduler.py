@@ -20,18 +20,18 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import real_time
+from bot.clock import Clock, real_time
+from bot.metrics import Metrics
+from bot.ports import Storage
+from bot.services.outbox import Outbox
 from bot.services.retention import Retention
+from bot.services.round_steps import RoundSteps
 from bot.services.round_times import next_due
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,20 @@ OUTBOX_JOB = "outbox"
 
 class RoundScheduler:
     def __init__(
-        self, services: Services, sweep_every: float = 30.0, retention: Retention | None = None
+        self,
+        storage: Storage,
+        steps: RoundSteps,
+        outbox: Outbox,
+        clock: Clock,
+        metrics: Metrics,
+        sweep_every: float = 30.0,
+        retention: Retention | None = None,
     ) -> None:
-        self.services = services
+        self.storage = storage
+        self.steps = steps
+        self.outbox = outbox
+        self.clock = clock
+        self.metrics = metrics
         self.retention = retention
         self.sweep_every = sweep_every
         self._lock = asyncio.Lock()
@@ -85,19 +96,18 @@ class RoundScheduler:
 
     async def sweep(self) -> int:
         """Run every due step, in order; deliver the outbox; re-arm. Returns steps run."""
-        services = self.services
-        storage = services.storage
+        storage = self.storage
         ran = 0
         async with self._lock:
             for _ in range(MAX_STEPS):
                 async with storage.transaction():
-                    due = await storage.campaigns.active_rounds(services.clock.now())
+                    due = await storage.campaigns.active_rounds(self.clock.now())
                 progressed = False
                 for campaign, round_ in due:
                     try:
-                        step = await services.campaigns.steps.run_due(services, campaign, round_)
+                        step = await self.steps.run_due(campaign, round_)
                     except Exception:
-                        services.metrics.inc("cocreate_errors_total", kind="schedule")
+                        self.metrics.inc("cocreate_errors_total", kind="schedule")
                         log.exception(
                             "scheduled step failed",
                             extra={"campaign": campaign.id, "round": round_.id},
@@ -106,7 +116,7 @@ class RoundScheduler:
                     if step is not None:
                         ran += 1
                         progressed = True
-                        services.metrics.inc("cocreate_schedule_steps_total", step=step)
+                        self.metrics.inc("cocreate_schedule_steps_total", step=step)
                         log.info(
                             "scheduled step",
                             extra={"campaign": campaign.id, "round": round_.id, "step": step},
@@ -115,7 +125,7 @@ class RoundScheduler:
                     break
             self.steps_run += ran
         try:
-            await services.outbox.deliver()
+            await self.outbox.deliver()
         except Exception:
             log.exception("outbox delivery failed")
         if self.retention is not None:
@@ -137,7 +147,7 @@ class RoundScheduler:
         alarm = self._alarm
         if alarm is None:
             return
-        storage = self.services.storage
+        storage = self.storage
         async with storage.transaction():
             rounds = await storage.campaigns.active_rounds()
             outbox_due = await storage.outbox.next_due()
@@ -152,7 +162,7 @@ class RoundScheduler:
             if job.id != SWEEP_JOB and job.id not in wanted:
                 job.remove()
         now = datetime.now(UTC)
-        clock = self.services.clock
+        clock = self.clock
         for job_id, when in wanted.items():
             alarm.add_job(
                 self.sweep,

@@ -96,7 +96,7 @@ class Harness:
         from bot.commands.text import parse_command
 
         topic, _, rest = line.lstrip("/").partition(" ")
-        parsed = parse_command(self.app.services.registry, topic, rest)
+        parsed = parse_command(self.app.registry, topic, rest)
         event = CommandInvoked(
             self.event_id(),
             actor,
@@ -120,7 +120,7 @@ class Harness:
         reply = await self.engine.handle(
             ReactionAdded(event_id or self.event_id(), actor, CHANNEL, message_id, emoji)
         )
-        if reply.extra.get("remove_reaction"):  # as an adapter with Manage Messages would
+        if reply.remove_reaction:  # as an adapter with Manage Messages would
             self.platform.member_reacted(message_id, actor, emoji, added=False)
         return reply
 
@@ -166,7 +166,7 @@ class Harness:
             actor, "idea submit", title=title, description=description, **options
         )
         assert reply.ok, reply.text
-        return int(reply.extra["idea_id"])
+        return int(reply.idea_id)
 
     async def close(self) -> None:
         await self.app.close()

@@ -139,9 +139,9 @@ class ConsoleSession:
         each line so the member sees the new tally at once."""
         return cls(
             platform,
-            app.services.registry,
-            app.services.clock,
-            settle=app.services.cards.flush,
+            app.registry,
+            app.clock,
+            settle=app.cards.flush,
             tick=app.scheduler.sweep,
             echo=echo,
             session_id=session_id,
@@ -196,7 +196,7 @@ class ConsoleSession:
                 if self._last_event is None:
                     raise UserError("Nothing to replay yet.")
                 reply = await self._send(self._last_event)
-                if reply.silent or reply.extra.get("ignored"):
+                if reply.silent or reply.ignored:
                     outcome.lines.append(
                         f"(replayed event {self._last_event.event_id}: already handled, "
                         "nothing changed)"
@@ -307,21 +307,21 @@ class ConsoleSession:
         lines = reply_lines(reply, who)
         if isinstance(action, parse.React):
             verb = "react" if action.added else "unreact"
-            if reply.extra.get("remove_reaction"):
+            if reply.remove_reaction:
                 _, message = self._card_of(action.idea_id)
                 self.platform.member_reacted(message, self.actor(), action.emoji, added=False)
                 lines.append(f"(the {action.emoji} is taken off card #{action.idea_id})")
-            elif reply.extra.get("ignored"):
+            elif reply.ignored:
                 lines.append(f"({verb} {action.emoji} on #{action.idea_id}: no vote changed)")
-            elif reply.extra.get("vote") == "removed":
+            elif reply.vote_removed:
                 lines.append(f"({who}'s vote on #{action.idea_id} is removed)")
-            elif "vote" in reply.extra:
-                replaced = reply.extra.get("replaced_emoji")
+            elif reply.vote is not None:
+                replaced = reply.replaced_emoji
                 instead = f"; the {replaced} no longer does" if replaced else ""
                 lines.append(f"({who}'s {action.emoji} on #{action.idea_id} counts{instead})")
         elif isinstance(action, parse.Comment) and reply.ok and not lines:
             lines.append(f"({who} wrote in idea #{action.idea_id}'s thread)")
-        elif not lines and reply.extra.get("ignored"):
+        elif not lines and reply.ignored:
             lines.append("(already handled: nothing changed)")
         return lines
 

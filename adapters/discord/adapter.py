@@ -199,11 +199,10 @@ class DiscordAdapter:
             if not reply.ok and reply.text:  # a removal refused (a closed round): say why
                 self._spawn(self._tell(event, reply.text))
             return
-        if not reply.ok and reply.extra.get("remove_reaction"):
+        if not reply.ok and reply.remove_reaction:
             self._spawn(self._refuse(event, reply.text))
-        elif reply.extra.get("replaced_emoji"):
-            emoji = reply.extra["replaced_emoji"]
-            self._spawn(self._take_off(event, emoji))
+        elif reply.replaced_emoji:
+            self._spawn(self._take_off(event, reply.replaced_emoji))
 
     def _is_admin(self, data: dict[str, Any]) -> bool:
         """Reaction payloads carry roles but no permissions: work them out from the cache."""

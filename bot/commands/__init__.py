@@ -15,20 +15,10 @@ TOPICS = {
 }
 
 
-def build_registry() -> Registry:
-    # imported here: the topic modules import this package for the command model
-    from bot.commands import (
-        campaigns,
-        cocreate,
-        ideas,
-        points,
-        prompts,
-        rewards,
-    )
-
+def new_registry() -> Registry:
+    """A registry with every topic and no commands yet: the composition root (``build_app``)
+    adds each topic's commands with the services their handlers use."""
     registry = Registry()
     for name, description in TOPICS.items():
         registry.topic(name, description)
-    for module in (ideas, campaigns, prompts, points, rewards, cocreate):
-        module.register(registry)
     return registry

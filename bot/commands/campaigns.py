@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.commands.spec import Option, Registry
 from bot.context import Context
-
-if TYPE_CHECKING:
-    from bot.app import Services
 from bot.replies import Reply
+from bot.services.campaigns import CampaignService
 
 NAME = Option("name", "The campaign", required=True, max_length=60, autocomplete="campaign")
 WHEN = "a duration (30m, 2h, 7d) or a date-time (2026-03-01 18:00)"
@@ -19,7 +17,7 @@ SUBMISSIONS = Option("submissions", f"How long ideas are taken (contest): {WHEN}
 VOTING = Option("voting", f"How long voting lasts: {WHEN}", max_length=40)
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, campaigns: CampaignService) -> None:
     @registry.command(
         "campaign",
         "list",
@@ -27,13 +25,13 @@ def register(registry: Registry) -> None:
         Option("all", "Include closed campaigns", "boolean"),
     )
     async def list_(ctx: Context, **opts: Any) -> Reply:
-        return await ctx.services.campaigns.list_campaigns(ctx, opts.get("all", False))
+        return await campaigns.list_campaigns(ctx, opts.get("all", False))
 
     @registry.command(
         "campaign", "show", "A campaign's brief, phase, time left, leading ideas and results", NAME
     )
     async def show(ctx: Context, name: str) -> Reply:
-        return await ctx.services.campaigns.show(ctx, name)
+        return await campaigns.show(ctx, name)
 
     @registry.command(
         "campaign",
@@ -55,7 +53,7 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def create(ctx: Context, name: str, **opts: Any) -> Reply:
-        return await ctx.services.campaigns.create(
+        return await campaigns.create(
             ctx,
             name,
             opts.get("mode", "contest"),
@@ -81,7 +79,7 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def edit(ctx: Context, name: str, **opts: Any) -> Reply:
-        return await ctx.services.campaigns.edit(
+        return await campaigns.edit(
             ctx,
             name,
             brief=opts.get("brief"),
@@ -96,10 +94,10 @@ def register(registry: Registry) -> None:
         "campaign", "vote", "Open voting now (ends submissions)", NAME, moderator=True
     )
     async def open_voting(ctx: Context, name: str) -> Reply:
-        return await ctx.services.campaigns.open_voting(ctx, name)
+        return await campaigns.open_voting(ctx, name)
 
-    async def recount_first(services: Services, community_id: str, options: dict[str, Any]) -> None:
-        await services.campaigns.recount(services, community_id, options["name"])
+    async def recount_first(community_id: str, options: dict[str, Any]) -> None:
+        await campaigns.recount(community_id, options["name"])
 
     @registry.command(
         "campaign",
@@ -110,11 +108,11 @@ def register(registry: Registry) -> None:
         prepare=recount_first,
     )
     async def close(ctx: Context, name: str) -> Reply:
-        return await ctx.services.campaigns.close(ctx, name)
+        return await campaigns.close(ctx, name)
 
     @registry.command("campaign", "pause", "Pause a campaign", NAME, moderator=True)
     async def pause(ctx: Context, name: str) -> Reply:
-        return await ctx.services.campaigns.pause(ctx, name)
+        return await campaigns.pause(ctx, name)
 
     @registry.command(
         "campaign",
@@ -125,8 +123,8 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def resume(ctx: Context, name: str, **opts: Any) -> Reply:
-        return await ctx.services.campaigns.resume(ctx, name, opts.get("phase"))
+        return await campaigns.resume(ctx, name, opts.get("phase"))
 
     @registry.command("campaign", "cancel", "Cancel a campaign", NAME, moderator=True)
     async def cancel(ctx: Context, name: str) -> Reply:
-        return await ctx.services.campaigns.cancel(ctx, name)
+        return await campaigns.cancel(ctx, name)

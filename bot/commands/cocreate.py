@@ -10,8 +10,10 @@ from typing import Any
 
 from bot.commands.spec import Option, Registry
 from bot.context import Context
+from bot.context import audit as write_audit
 from bot.csvsafe import records_csv
 from bot.errors import UserError
+from bot.ports import Storage
 from bot.replies import Attachment, Reply, Table
 from bot.wording import join_names, member_names, plural
 from config.community import SettingError, apply_setting, describe_setting, flatten
@@ -27,7 +29,7 @@ EXPORT_NOUNS = {
 }
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, storage: Storage) -> None:
     @registry.command(
         "cocreate",
         "help",
@@ -73,14 +75,14 @@ def register(registry: Registry) -> None:
             updated = apply_setting(ctx.settings, key, value)
         except SettingError as exc:
             raise UserError(str(exc)) from None
-        await ctx.services.storage.communities.save_settings(ctx.community_id, updated)
-        await ctx.audit("config.set", key, value)
+        await storage.communities.save_settings(ctx.community_id, updated)
+        await write_audit(storage.audit, ctx, "config.set", key, value)
         shown = dict(flatten(updated))[key.strip().lower()]
         text = f"{key} is now {shown}."
         scheme = updated.vote_scheme()
         if scheme != ctx.settings.vote_scheme():
             # each idea keeps the voting it was created with: nothing is reinterpreted
-            keep = await ctx.services.storage.ideas.count_other_scheme(ctx.community_id, scheme)
+            keep = await storage.ideas.count_other_scheme(ctx.community_id, scheme)
             text += " It applies to ideas submitted from now on"
             if keep == 1:
                 text += "; 1 existing idea keeps the voting it started with"
@@ -103,8 +105,8 @@ def register(registry: Registry) -> None:
                 "prompts_channel": ctx.channel_id,
             }
         )
-        await ctx.services.storage.communities.save_settings(ctx.community_id, updated)
-        await ctx.audit("config.setup", ctx.channel_id)
+        await storage.communities.save_settings(ctx.community_id, updated)
+        await write_audit(storage.audit, ctx, "config.setup", ctx.channel_id)
         return Reply(
             "Done: idea cards, announcements and prompts will go to this channel. "
             "Fine-tune with `/cocreate config set`."
@@ -116,8 +118,8 @@ def register(registry: Registry) -> None:
     async def export(ctx: Context) -> Reply:
         # the reads are part of the command's short transaction; the zip is built after the
         # commit, in a worker thread, so a large export holds neither the database nor the loop
-        tables = await ctx.services.storage.export_tables(ctx.community_id)
-        await ctx.audit("data.export")
+        tables = await storage.export_tables(ctx.community_id)
+        await write_audit(storage.audit, ctx, "data.export")
         counts = join_names(
             [plural(len(rows), EXPORT_NOUNS[name]) for name, (_, rows) in tables.items()]
         )
@@ -138,10 +140,8 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def audit(ctx: Context, limit: int = 20) -> Reply:
-        entries = await ctx.services.storage.audit.recent(ctx.community_id, limit)
-        names = await member_names(
-            ctx.services.storage.members, ctx.community_id, (e.actor_id for e in entries)
-        )
+        entries = await storage.audit.recent(ctx.community_id, limit)
+        names = await member_names(storage.members, ctx.community_id, (e.actor_id for e in entries))
         rows = tuple(
             (
                 e.created_at.strftime("%Y-%m-%d %H:%M"),

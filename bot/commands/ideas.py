@@ -8,7 +8,8 @@ from bot.commands.spec import Option, Registry
 from bot.context import Context
 from bot.models import SETTABLE_STATUSES
 from bot.replies import Reply
-from bot.services import idea_moderation as moderation
+from bot.services.idea_moderation import IdeaModeration
+from bot.services.ideas import IdeaService
 
 IDEA = Option(
     "idea", "The idea's number", "integer", required=True, min_value=1, autocomplete="idea"
@@ -16,7 +17,7 @@ IDEA = Option(
 STATUS_CHOICES = tuple(s.value for s in SETTABLE_STATUSES)
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, ideas: IdeaService, moderation: IdeaModeration) -> None:
     @registry.command(
         "idea",
         "submit",
@@ -27,7 +28,7 @@ def register(registry: Registry) -> None:
         form_when_empty=True,
     )
     async def submit(ctx: Context, **opts: Any) -> Reply:
-        return await ctx.services.ideas.submit(
+        return await ideas.submit(
             ctx, opts["title"], opts.get("description", ""), opts.get("campaign")
         )
 
@@ -42,7 +43,7 @@ def register(registry: Registry) -> None:
         Option("page", "Page number", "integer", min_value=1, max_value=1000),
     )
     async def list_(ctx: Context, **opts: Any) -> Reply:
-        return await ctx.services.ideas.list_ideas(
+        return await ideas.list_ideas(
             ctx,
             opts.get("sort", "top"),
             opts.get("status"),
@@ -53,7 +54,7 @@ def register(registry: Registry) -> None:
 
     @registry.command("idea", "show", "Show one idea with its tally and thread", IDEA)
     async def show(ctx: Context, idea: int) -> Reply:
-        return await ctx.services.ideas.show(ctx, idea)
+        return await ideas.show(ctx, idea)
 
     @registry.command(
         "idea",
@@ -64,11 +65,11 @@ def register(registry: Registry) -> None:
         Option("description", "New description", "text", max_length=2000),
     )
     async def edit(ctx: Context, idea: int, **opts: Any) -> Reply:
-        return await ctx.services.ideas.edit(ctx, idea, opts.get("title"), opts.get("description"))
+        return await ideas.edit(ctx, idea, opts.get("title"), opts.get("description"))
 
     @registry.command("idea", "withdraw", "Withdraw your idea", IDEA)
     async def withdraw(ctx: Context, idea: int) -> Reply:
-        return await ctx.services.ideas.withdraw(ctx, idea)
+        return await ideas.withdraw(ctx, idea)
 
     @registry.command(
         "idea",

@@ -13,11 +13,16 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.commands.spec import Option, Registry
-from bot.context import Context
+from bot.context import Context, audit
 from bot.errors import UserError
 from bot.models import LedgerEntry
+from bot.ports import Storage
+from bot.ports.community import MemberRepo
+from bot.ports.ledger import LedgerRepo
 from bot.replies import Message, Reply, Table
-from bot.services.points import MAX_ADJUSTMENT, ShortBalance
+from bot.services.campaigns import CampaignService
+from bot.services.delivery import Delivery
+from bot.services.points import MAX_ADJUSTMENT, PointsService, ShortBalance
 from bot.wording import member_name, member_names, ordinal, plural
 from config.community import rule_name
 
@@ -60,12 +65,14 @@ def _what(entry: LedgerEntry) -> str:
     return entry.reason or rule_name(entry.rule)
 
 
-async def _name(ctx: Context, member_id: str) -> str:
-    return await member_name(ctx.services.storage.members, ctx.community_id, member_id)
+async def _name(members: MemberRepo, ctx: Context, member_id: str) -> str:
+    return await member_name(members, ctx.community_id, member_id)
 
 
-async def _history_table(ctx: Context, member_id: str, title: str) -> Table | None:
-    entries = await ctx.services.storage.ledger.history(ctx.community_id, member_id, HISTORY_LIMIT)
+async def _history_table(
+    ledger: LedgerRepo, ctx: Context, member_id: str, title: str
+) -> Table | None:
+    entries = await ledger.history(ctx.community_id, member_id, HISTORY_LIMIT)
     if not entries:
         return None
     zone = ZoneInfo(ctx.settings.timezone)
@@ -76,17 +83,15 @@ async def _history_table(ctx: Context, member_id: str, title: str) -> Table | No
     return Table(title, ("When", "Points", "What"), rows)
 
 
-async def _standing(ctx: Context, member_id: str) -> str:
-    ledger = ctx.services.storage.ledger
+async def _standing(ledger: LedgerRepo, ctx: Context, member_id: str) -> str:
     balance = await ledger.balance(ctx.community_id, member_id)
     rank = await ledger.rank(ctx.community_id, member_id, None)
     where = f" ({ordinal(rank[0])} place all-time)" if rank else ""
     return f"{plural(balance, 'point')}{where}"
 
 
-def _dm(ctx: Context, member_id: str, text: str) -> None:
+def _dm(delivery: Delivery, ctx: Context, member_id: str, text: str) -> None:
     community = ctx.community_id
-    delivery = ctx.services.delivery
 
     async def send() -> None:
         await delivery.notify(community, [member_id], Message(text=text))
@@ -94,18 +99,25 @@ def _dm(ctx: Context, member_id: str, text: str) -> None:
     ctx.later(send)
 
 
-async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
+async def _adjust(
+    storage: Storage,
+    points: PointsService,
+    delivery: Delivery,
+    ctx: Context,
+    member: str,
+    amount: int,
+    reason: str,
+) -> Reply:
     """Shared body of grant (amount > 0) and deduct (amount < 0)."""
-    storage = ctx.services.storage
     community = ctx.community_id
-    name = await _name(ctx, member)
+    name = await _name(storage.members, ctx, member)
     if amount > 0 and member == ctx.actor.member_id:
         raise UserError(
             "You can't grant points to yourself; moderators don't pay themselves. "
             "Ask another moderator if you earned them."
         )
     try:
-        paid = await ctx.services.points.adjust(
+        paid = await points.adjust(
             community,
             member,
             amount,
@@ -123,10 +135,17 @@ async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
     if not paid:
         return Reply("That adjustment was already applied.")
     verb = "grant" if amount > 0 else "deduct"
-    await ctx.audit(f"points.{verb}", target=f"member:{member}", detail=f"{amount:+,}: {reason}")
+    await audit(
+        storage.audit,
+        ctx,
+        f"points.{verb}",
+        target=f"member:{member}",
+        detail=f"{amount:+,}: {reason}",
+    )
     balance = await storage.ledger.balance(community, member)
     change = f"+{amount:,}" if amount > 0 else f"-{-amount:,}"
     _dm(
+        delivery,
         ctx,
         member,
         f"A moderator changed your points by {change}: {reason}. "
@@ -138,7 +157,13 @@ async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
     )
 
 
-def register(registry: Registry) -> None:
+def register(
+    registry: Registry,
+    storage: Storage,
+    points: PointsService,
+    campaigns: CampaignService,
+    delivery: Delivery,
+) -> None:
     """Add /points and /leaderboard to the registry."""
     member_opt = Option("member", "a member (mention or id); yourself if left out", "member")
     amount_opt = Option(
@@ -165,11 +190,11 @@ def register(registry: Registry) -> None:
     )
     async def show(ctx: Context, member: str | None = None) -> Reply:
         if member and member != ctx.actor.member_id:
-            standing = await _standing(ctx, member)
-            return Reply(f"{await _name(ctx, member)} has {standing}.")
+            standing = await _standing(storage.ledger, ctx, member)
+            return Reply(f"{await _name(storage.members, ctx, member)} has {standing}.")
         me = ctx.actor.member_id
-        table = await _history_table(ctx, me, "Your recent points")
-        text = f"You have {await _standing(ctx, me)}."
+        table = await _history_table(storage.ledger, ctx, me, "Your recent points")
+        text = f"You have {await _standing(storage.ledger, ctx, me)}."
         if table is None:
             text += " Submit ideas, vote and answer prompts to earn points."
         return Reply(text, table=table)
@@ -181,8 +206,9 @@ def register(registry: Registry) -> None:
         target = member or ctx.actor.member_id
         if target != ctx.actor.member_id:
             ctx.require_moderator()
-        name = "Your" if target == ctx.actor.member_id else f"{await _name(ctx, target)}'s"
-        table = await _history_table(ctx, target, f"{name} recent points")
+        them = "Your" if target == ctx.actor.member_id else None
+        name = them or f"{await _name(storage.members, ctx, target)}'s"
+        table = await _history_table(storage.ledger, ctx, target, f"{name} recent points")
         if table is None:
             return Reply(f"{name} history is empty so far.")
         return Reply(table=table)
@@ -197,7 +223,7 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def grant(ctx: Context, member: str, amount: int, reason: str) -> Reply:
-        return await _adjust(ctx, member, amount, reason)
+        return await _adjust(storage, points, delivery, ctx, member, amount, reason)
 
     @registry.command(
         "points",
@@ -209,7 +235,7 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def deduct(ctx: Context, member: str, amount: int, reason: str) -> Reply:
-        return await _adjust(ctx, member, -amount, reason)
+        return await _adjust(storage, points, delivery, ctx, member, -amount, reason)
 
     @registry.command(
         "leaderboard",
@@ -219,9 +245,9 @@ def register(registry: Registry) -> None:
         Option("campaign", "A campaign's season instead", max_length=60, autocomplete="campaign"),
     )
     async def leaderboard(ctx: Context, period: str = "all", campaign: str | None = None) -> Reply:
-        ledger = ctx.services.storage.ledger
+        ledger = storage.ledger
         if campaign:
-            chosen = await ctx.services.campaigns.get(ctx, campaign)
+            chosen = await campaigns.get(ctx, campaign)
             top = ranked(await ledger.season_top(ctx.community_id, chosen.id, BOARD_SIZE))
             label = f"in the {chosen.name} season"
             mine = await ledger.season_rank(ctx.community_id, chosen.id, ctx.actor.member_id)
@@ -234,9 +260,7 @@ def register(registry: Registry) -> None:
             title = f"Leaderboard, {label}"
         if not top:
             return Reply(f"No points earned {label} yet.")
-        names = await member_names(
-            ctx.services.storage.members, ctx.community_id, [m for _, m, _ in top]
-        )
+        names = await member_names(storage.members, ctx.community_id, [m for _, m, _ in top])
         rows = tuple((ordinal(r), names.get(m) or m, f"{p:,}") for r, m, p in top)
         if mine is None:
             own = f"You have no points {label} yet."

@@ -11,7 +11,7 @@ from bot.commands.spec import Option, Registry
 from bot.context import Context
 from bot.ports.prompts import PROMPT_KINDS
 from bot.replies import Reply
-from bot.services.prompts import MAX_QUESTION, MAX_SUBJECT
+from bot.services.prompts import MAX_QUESTION, MAX_SUBJECT, PromptService
 
 
 def _prompt_option(description: str) -> Option:
@@ -20,7 +20,7 @@ def _prompt_option(description: str) -> Option:
     )
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, prompts: PromptService) -> None:
     """Add the /prompt commands to the registry."""
 
     @registry.command(
@@ -38,7 +38,7 @@ def register(registry: Registry) -> None:
         form_when_empty=True,
     )
     async def create(ctx: Context, **options: object) -> Reply:
-        return await ctx.services.prompts.create(
+        return await prompts.create(
             ctx,
             kind=str(options["kind"]),
             question=str(options["question"]),
@@ -51,7 +51,7 @@ def register(registry: Registry) -> None:
 
     @registry.command("prompt", "list", "Recent prompts with their response counts", moderator=True)
     async def list_prompts(ctx: Context) -> Reply:
-        return await ctx.services.prompts.list(ctx)
+        return await prompts.list(ctx)
 
     @registry.command(
         "prompt",
@@ -61,7 +61,7 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def results(ctx: Context, prompt: int) -> Reply:
-        return await ctx.services.prompts.results(ctx, prompt)
+        return await prompts.results(ctx, prompt)
 
     @registry.command(
         "prompt",
@@ -71,7 +71,7 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def export(ctx: Context, prompt: int) -> Reply:
-        return await ctx.services.prompts.export(ctx, prompt)
+        return await prompts.export(ctx, prompt)
 
     @registry.command(
         "prompt",
@@ -81,7 +81,7 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def close(ctx: Context, prompt: int) -> Reply:
-        return await ctx.services.prompts.close(ctx, prompt)
+        return await prompts.close(ctx, prompt)
 
 
 def _text(value: object) -> str | None:

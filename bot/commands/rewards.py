@@ -10,15 +10,16 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.spec import Option, Registry
 from bot.context import Context
+from bot.ports import Storage
 from bot.replies import Reply, Table
 from bot.services.points import MAX_ADJUSTMENT
-from bot.services.rewards import KEEP, Keep, describe_stock, parse_stock
+from bot.services.rewards import KEEP, Keep, RewardService, describe_stock, parse_stock
 from bot.wording import member_name, member_names, plural
 
 PENDING_LIMIT = 25
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, storage: Storage, rewards: RewardService) -> None:
     """Add /rewards to the registry."""
     reward_opt = Option(
         "reward",
@@ -41,11 +42,11 @@ def register(registry: Registry) -> None:
 
     @registry.command("rewards", "list", "The reward catalogue")
     async def catalogue(ctx: Context) -> Reply:
-        rewards = await ctx.services.storage.rewards.catalogue(ctx.community_id)
-        balance = await ctx.services.storage.ledger.balance(ctx.community_id, ctx.actor.member_id)
-        if not rewards:
+        offered = await storage.rewards.catalogue(ctx.community_id)
+        balance = await storage.ledger.balance(ctx.community_id, ctx.actor.member_id)
+        if not offered:
             return Reply(f"The catalogue is empty for now. You have {plural(balance, 'point')}.")
-        rows = tuple((f"#{r.id}", r.name, f"{r.cost:,}", describe_stock(r)) for r in rewards)
+        rows = tuple((f"#{r.id}", r.name, f"{r.cost:,}", describe_stock(r)) for r in offered)
         return Reply(
             f"You have {plural(balance, 'point')}. Redeem with `/rewards redeem <name or number>`.",
             table=Table("Rewards", ("No.", "Reward", "Cost", "Stock"), rows),
@@ -53,7 +54,7 @@ def register(registry: Registry) -> None:
 
     @registry.command("rewards", "redeem", "Spend points on a reward", reward_opt)
     async def redeem(ctx: Context, reward: str) -> Reply:
-        done = await ctx.services.rewards.redeem(ctx, reward)
+        done = await rewards.redeem(ctx, reward)
         return Reply(
             f"Requested {done.reward_name} (request #{done.id}). {plural(done.cost, 'point')} "
             f"{'is' if done.cost == 1 else 'are'} held until a moderator approves it; "
@@ -78,7 +79,7 @@ def register(registry: Registry) -> None:
     )
     async def add(ctx: Context, name: str, cost: int, stock: str | None = None) -> Reply:
         count = None if stock is None else parse_stock(stock)
-        made = await ctx.services.rewards.add(ctx, name, cost, count)
+        made = await rewards.add(ctx, name, cost, count)
         return Reply(
             f"Added #{made.id} {made.name}: {plural(made.cost, 'point')}, "
             f"stock {describe_stock(made)}."
@@ -102,7 +103,7 @@ def register(registry: Registry) -> None:
         stock: str | None = None,
     ) -> Reply:
         count: int | Keep | None = KEEP if stock is None else parse_stock(stock)
-        new = await ctx.services.rewards.edit(ctx, reward, name, cost, count)
+        new = await rewards.edit(ctx, reward, name, cost, count)
         return Reply(
             f"Updated #{new.id} {new.name}: {plural(new.cost, 'point')}, "
             f"stock {describe_stock(new)}."
@@ -112,7 +113,7 @@ def register(registry: Registry) -> None:
         "rewards", "remove", "Take a reward out of the catalogue", reward_opt, moderator=True
     )
     async def remove(ctx: Context, reward: str) -> Reply:
-        gone = await ctx.services.rewards.remove(ctx, reward)
+        gone = await rewards.remove(ctx, reward)
         waiting = (
             f" {plural(gone.held, 'request')} still wait{'s' * (gone.held == 1)} "
             "in `/rewards pending`."
@@ -125,8 +126,8 @@ def register(registry: Registry) -> None:
         "rewards", "approve", "Approve a held redemption", redemption_opt, moderator=True
     )
     async def approve(ctx: Context, redemption: int) -> Reply:
-        done = await ctx.services.rewards.approve(ctx, redemption)
-        name = await member_name(ctx.services.storage.members, ctx.community_id, done.member_id)
+        done = await rewards.approve(ctx, redemption)
+        name = await member_name(storage.members, ctx.community_id, done.member_id)
         return Reply(f"Approved #{done.id}: {done.reward_name} for {name or done.member_id}.")
 
     @registry.command(
@@ -138,14 +139,13 @@ def register(registry: Registry) -> None:
         moderator=True,
     )
     async def reject(ctx: Context, redemption: int, reason: str = "") -> Reply:
-        released = await ctx.services.rewards.reject(ctx, redemption, reason.strip())
+        released = await rewards.reject(ctx, redemption, reason.strip())
         return Reply(
             f"Rejected #{redemption}; {plural(released, 'point')} went back to the member."
         )
 
     @registry.command("rewards", "pending", "Redemptions waiting for a decision", moderator=True)
     async def pending(ctx: Context) -> Reply:
-        storage = ctx.services.storage
         queue = await storage.rewards.pending(ctx.community_id, PENDING_LIMIT)
         if not queue:
             return Reply("No redemptions are waiting.")

@@ -14,7 +14,6 @@ from bot.text_clean import clean_text
 from bot.wording import quoted
 
 if TYPE_CHECKING:
-    from bot.app import Services
     from bot.replies import Reply
 
 #: the largest integer storage can hold (SQLite's 64-bit INTEGER)
@@ -41,7 +40,8 @@ class Option:
 
 
 Handler = Callable[..., Awaitable["Reply"]]
-Prepare = Callable[["Services", str, dict[str, Any]], Awaitable[None]]
+#: (community id, options) → platform I/O done before the command's transaction
+Prepare = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ one repository per aggregate and a transaction that spans them all.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +19,18 @@ from bot.ports.ledger import LedgerRepo
 from bot.ports.prompts import PromptRepo
 from bot.ports.rewards import RewardRepo
 from bot.replies import IdeaCard, Message
+
+#: platform I/O to run once a transaction has committed
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork(Protocol):
+    """The open transaction, as the code inside it sees it."""
+
+    def on_commit(self, action: AfterCommit) -> None:
+        """Run ``action`` once the outermost transaction has committed; never on a rollback.
+        A failing action is logged and does not stop the others."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +111,9 @@ class Storage(Protocol):
     @property
     def rewards(self) -> RewardRepo: ...
 
-    def transaction(self) -> AbstractAsyncContextManager[None]:
-        """All repository calls inside commit together or not at all."""
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """All repository calls inside commit together or not at all. A nested call joins the
+        open transaction and yields the same unit of work."""
         ...
 
     async def ping(self) -> bool: ...

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from bot.context import Context
+from bot.context import Context, audit
 from bot.errors import NotFound, UserError
 from bot.models import Campaign, CampaignMode, Phase, Round
 from bot.ports import Storage
@@ -38,9 +37,6 @@ from bot.services.round_times import (
 )
 from bot.timeparse import describe, parse_when
 from bot.wording import a_an, member_names, ordinal, plural, quoted
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 NAME_MAX = 60
 BRIEF_MAX = 1000
@@ -112,7 +108,13 @@ class CampaignService:
         check_order(round_, now)
         await self.storage.campaigns.add_round(round_)
         campaign.current_round = round_.id
-        await ctx.audit("campaign.create", f"campaign:{campaign.id}", f"{kind.value} {name}")
+        await audit(
+            self.storage.audit,
+            ctx,
+            "campaign.create",
+            f"campaign:{campaign.id}",
+            f"{kind.value} {name}",
+        )
         if start <= now:
             await self.steps.open(ctx, campaign, round_)
         else:
@@ -214,7 +216,9 @@ class CampaignService:
             submit_seconds=campaign.submit_seconds,
             vote_seconds=campaign.vote_seconds,
         )
-        await ctx.audit("campaign.edit", f"campaign:{campaign.id}", "; ".join(changes))
+        await audit(
+            self.storage.audit, ctx, "campaign.edit", f"campaign:{campaign.id}", "; ".join(changes)
+        )
         self.steps.changed(ctx)
         return Reply(f"Campaign {quoted(new_name)} updated: {'; '.join(changes)}.")
 
@@ -307,12 +311,12 @@ class CampaignService:
         self.steps.changed(ctx)
         return Reply(f"Voting is open for {quoted(campaign.name)}.", ephemeral=False)
 
-    async def recount(self, services: Services, community_id: str, name: str) -> None:
+    async def recount(self, community_id: str, name: str) -> None:
         """Before a close: count reactions made while the bot was offline (or missed)."""
         async with self.storage.transaction():
             campaign = await self.storage.campaigns.by_name(community_id, name)
         if campaign is not None:
-            await self.steps.recount_campaign(services, campaign)
+            await self.steps.recount_campaign(campaign)
 
     async def close(self, ctx: Context, name: str) -> Reply:
         campaign = await self.get(ctx, name)
@@ -341,7 +345,13 @@ class CampaignService:
                 f"Campaign {quoted(campaign.name)} changed meanwhile; please try again."
             )
         round_ = await self.steps.current(campaign)
-        await ctx.audit("campaign.paused", f"campaign:{campaign.id}", campaign.phase.value)
+        await audit(
+            self.storage.audit,
+            ctx,
+            "campaign.paused",
+            f"campaign:{campaign.id}",
+            campaign.phase.value,
+        )
         await self.steps.announce(
             ctx,
             campaign,
@@ -375,7 +385,9 @@ class CampaignService:
             await self.storage.campaigns.set_round_phase(round_.id, phase, ctx.now)
         campaign.phase = phase
         round_ = await self.steps.current(campaign)
-        await ctx.audit(f"campaign.{phase.value}", f"campaign:{campaign.id}", "resumed")
+        await audit(
+            self.storage.audit, ctx, f"campaign.{phase.value}", f"campaign:{campaign.id}", "resumed"
+        )
         text = f"▶️ **{campaign.name}** is running again ({phase.value})."
         when = timeline(campaign, round_, ctx.settings.timezone, ctx.now)
         await self.steps.announce(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.models import Idea, IdeaStatus, Tally
+from bot.ports import Storage
 from bot.replies import IdeaCard
 from config.community import CommunitySettings
 
@@ -39,3 +40,31 @@ def card_text(card: IdeaCard) -> str:
         meta += f" · merged into #{card.merged_into}"
     lines.append(meta)
     return "\n".join(lines)
+
+
+async def load_cards(
+    storage: Storage, keys: list[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[str, str, IdeaCard]]:
+    """The current card of each posted idea (channel, message, card), read in one transaction
+    with bulk queries: what the card refresher edits."""
+    by_community: dict[str, list[int]] = {}
+    for community_id, idea_id in keys:
+        by_community.setdefault(community_id, []).append(idea_id)
+    found: dict[tuple[str, int], tuple[str, str, IdeaCard]] = {}
+    async with storage.transaction():
+        for community_id, idea_ids in by_community.items():
+            settings = await storage.communities.settings(community_id)
+            ideas = await storage.ideas.get_many(community_id, idea_ids)
+            tallies = await storage.votes.tallies(list(ideas))
+            names: dict[int, str] = {}
+            for idea in ideas.values():
+                if idea.campaign_id is not None and idea.campaign_id not in names:
+                    campaign = await storage.campaigns.get(community_id, idea.campaign_id)
+                    names[idea.campaign_id] = campaign.name if campaign else ""
+            for idea in ideas.values():
+                if idea.channel_id is None or idea.message_id is None:
+                    continue
+                campaign_name = names.get(idea.campaign_id) if idea.campaign_id else None
+                card = render_card(idea, tallies[idea.id], settings, campaign_name or None)
+                found[(community_id, idea.id)] = (idea.channel_id, idea.message_id, card)
+    return found

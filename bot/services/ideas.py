@@ -8,22 +8,18 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.errors import DeliveryError, NotFound, UserError
 from bot.models import GONE_STATUSES, Campaign, CampaignMode, Idea, IdeaStatus, Round, title_key
-from bot.ports import Storage
+from bot.ports import Platform, Storage
 from bot.ports.ideas import DuplicateTitle, IdeaFilter, SortOrder
 from bot.replies import IdeaCard, Reply, Table
 from bot.services.cards import card_text, render_card
-from bot.services.delivery import Delivery
+from bot.services.delivery import CardRefresher
 from bot.services.eligibility import final_text, is_final
 from bot.services.points import PointsService
 from bot.wording import page_of, past_the_end, plural, quoted
-
-if TYPE_CHECKING:
-    from bot.services.delivery import CardRefresher
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +46,13 @@ def clean_description(text: str) -> str:
 
 
 class IdeaService:
-    def __init__(self, storage: Storage, points: PointsService, delivery: Delivery) -> None:
+    def __init__(
+        self, storage: Storage, points: PointsService, platform: Platform, cards: CardRefresher
+    ) -> None:
         self.storage = storage
         self.points = points
-        self.delivery = delivery
-        self.cards: CardRefresher | None = None
+        self.platform = platform
+        self.cards = cards
 
     # -- lookups ------------------------------------------------------------------------
     async def get(self, ctx: Context, idea_id: int) -> Idea:
@@ -163,14 +161,14 @@ class IdeaService:
             joins = f" It is for campaign {chosen.name}{only}." if chosen else ""
             return Reply(
                 f"Thanks! Idea #{idea.id} is waiting for a moderator's approval.{joins}",
-                extra={"idea_id": str(idea.id)},
+                idea_id=idea.id,
             )
         paid = await self.go_live(ctx, idea)
         where = f" in campaign {quoted(chosen.name)}{only}" if chosen else ""
         bonus = f" You earned {plural(paid, 'point')}." if paid else ""
         return Reply(
             f"Idea #{idea.id} {quoted(title)} is posted{where}.{bonus}",
-            extra={"idea_id": str(idea.id)},
+            idea_id=idea.id,
         )
 
     async def go_live(self, ctx: Context, idea: Idea) -> int:
@@ -218,7 +216,7 @@ class IdeaService:
                 return
             card = await self.card(idea)
         try:
-            posted = await self.delivery.platform.post_card(community_id, channel_id, card)
+            posted = await self.platform.post_card(community_id, channel_id, card)
         except DeliveryError as exc:
             log.warning("idea card not posted", extra={"idea": idea_id, "reason": str(exc)})
             return
@@ -232,38 +230,9 @@ class IdeaService:
             idea.thread_url = posted.thread_url
             await self.storage.ideas.save(idea)
 
-    async def cards_for_refresh(
-        self, keys: list[tuple[str, int]]
-    ) -> dict[tuple[str, int], tuple[str, str, IdeaCard]]:
-        """The current card of each idea, read in one transaction with bulk queries."""
-        by_community: dict[str, list[int]] = {}
-        for community_id, idea_id in keys:
-            by_community.setdefault(community_id, []).append(idea_id)
-        found: dict[tuple[str, int], tuple[str, str, IdeaCard]] = {}
-        async with self.storage.transaction():
-            for community_id, idea_ids in by_community.items():
-                settings = await self.storage.communities.settings(community_id)
-                ideas = await self.storage.ideas.get_many(community_id, idea_ids)
-                tallies = await self.storage.votes.tallies(list(ideas))
-                names: dict[int, str] = {}
-                for idea in ideas.values():
-                    if idea.campaign_id is not None and idea.campaign_id not in names:
-                        campaign = await self.campaign_of(idea)
-                        names[idea.campaign_id] = campaign.name if campaign else ""
-                for idea in ideas.values():
-                    if idea.channel_id is None or idea.message_id is None:
-                        continue
-                    campaign_name = names.get(idea.campaign_id) if idea.campaign_id else None
-                    card = render_card(idea, tallies[idea.id], settings, campaign_name or None)
-                    found[(community_id, idea.id)] = (idea.channel_id, idea.message_id, card)
-        return found
-
     def refresh(self, ctx: Context, *idea_ids: int) -> None:
-        cards = self.cards
-        if cards is None:
-            return
         for idea_id in idea_ids:
-            ctx.later(functools.partial(_request, cards, ctx.community_id, idea_id))
+            ctx.later(functools.partial(_request, self.cards, ctx.community_id, idea_id))
 
     # -- browse -------------------------------------------------------------------------
     async def list_ideas(

@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.context import audit
 from bot.errors import NotFound, UserError
 from bot.ports import Storage
 from bot.ports.prompts import PROMPT_KINDS, NewPrompt, Prompt, PromptKind, Subject
@@ -90,7 +91,13 @@ class PromptService:
             created_at=ctx.now,
         )
         prompt = await self.storage.prompts.add(new)
-        await ctx.audit("prompt.create", target=f"prompt:{prompt.id}", detail=_audit_detail(prompt))
+        await audit(
+            self.storage.audit,
+            ctx,
+            "prompt.create",
+            target=f"prompt:{prompt.id}",
+            detail=_audit_detail(prompt),
+        )
         view = self.view(prompt, ctx)
         channel = ctx.settings.prompts_channel or ctx.channel_id
         where = "Set `prompts_channel` to post it."
@@ -100,7 +107,7 @@ class PromptService:
         return Reply(
             text=f"Prompt #{prompt.id} created. {where}",
             prompt=view,
-            extra={"prompt_id": str(prompt.id)},
+            prompt_id=prompt.id,
         )
 
     async def list(self, ctx: Context) -> Reply:
@@ -129,7 +136,7 @@ class PromptService:
         prompt = await self.get(ctx.community_id, prompt_id)
         responses = await self.storage.prompts.responses(ctx.community_id, prompt.id)
         summary = summarise(prompt, responses)
-        await ctx.audit("prompt.results", target=f"prompt:{prompt.id}")
+        await audit(self.storage.audit, ctx, "prompt.results", target=f"prompt:{prompt.id}")
         head = (
             f"Prompt #{prompt.id} ({prompt.kind}, {self._status(prompt, ctx)}): {prompt.question}"
         )
@@ -138,14 +145,20 @@ class PromptService:
         return Reply(
             text="\n".join([head, *summary.lines]),
             table=summary.table,
-            extra={"responses": str(summary.count)},
+            responses=summary.count,
         )
 
     async def export(self, ctx: Context, prompt_id: int) -> Reply:
         ctx.require_moderator()
         prompt = await self.get(ctx.community_id, prompt_id)
         responses = await self.storage.prompts.responses(ctx.community_id, prompt.id)
-        await ctx.audit("prompt.export", target=f"prompt:{prompt.id}", detail=f"{len(responses)}")
+        await audit(
+            self.storage.audit,
+            ctx,
+            "prompt.export",
+            target=f"prompt:{prompt.id}",
+            detail=f"{len(responses)}",
+        )
         note = " Anonymous prompt: no member names or ids." if prompt.anonymous else ""
         return Reply(
             text=f"{plural(len(responses), 'response')} to prompt #{prompt.id}.{note}",
@@ -161,7 +174,7 @@ class PromptService:
             ctx.community_id, prompt.id, ctx.now
         ):
             raise UserError(f"Prompt #{prompt.id} is already closed.")
-        await ctx.audit("prompt.close", target=f"prompt:{prompt.id}")
+        await audit(self.storage.audit, ctx, "prompt.close", target=f"prompt:{prompt.id}")
         responses = await self.storage.prompts.responses(ctx.community_id, prompt.id)
         return Reply(
             text=f"Prompt #{prompt.id} is closed with {plural(len(responses), 'response')}."

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Literal
 
+from bot.context import audit
 from bot.errors import NotFound, UserError
 from bot.ports import Storage
 from bot.ports.rewards import Redemption, RedemptionStatus, Reward
@@ -95,7 +96,9 @@ class RewardService:
         _check_cost(cost)
         async with self.storage.transaction():
             reward = await self.storage.rewards.add(ctx.community_id, name, cost, stock, ctx.now)
-            await ctx.audit(
+            await audit(
+                self.storage.audit,
+                ctx,
                 "rewards.add",
                 target=f"reward:{reward.id}",
                 detail=f"{name}; cost {cost}; stock {describe_stock(reward)}",
@@ -137,7 +140,13 @@ class RewardService:
             await self.storage.rewards.update(
                 ctx.community_id, old.id, new_name, new_cost, new_stock
             )
-            await ctx.audit("rewards.edit", target=f"reward:{old.id}", detail="; ".join(changes))
+            await audit(
+                self.storage.audit,
+                ctx,
+                "rewards.edit",
+                target=f"reward:{old.id}",
+                detail="; ".join(changes),
+            )
             updated = await self.storage.rewards.get(ctx.community_id, old.id)
         assert updated is not None
         return updated
@@ -147,7 +156,13 @@ class RewardService:
         async with self.storage.transaction():
             reward = await self.find(ctx.community_id, ref)
             await self.storage.rewards.deactivate(ctx.community_id, reward.id)
-            await ctx.audit("rewards.remove", target=f"reward:{reward.id}", detail=reward.name)
+            await audit(
+                self.storage.audit,
+                ctx,
+                "rewards.remove",
+                target=f"reward:{reward.id}",
+                detail=reward.name,
+            )
         return reward
 
     # -- redemptions ----------------------------------------------------------------------------
@@ -205,7 +220,9 @@ class RewardService:
                     f"`/rewards edit` or reject #{redemption_id} to give the points back."
                 )
             await self._decide(ctx, found, RedemptionStatus.APPROVED, "")
-            await ctx.audit(
+            await audit(
+                self.storage.audit,
+                ctx,
                 "rewards.approve",
                 target=f"redemption:{found.id}",
                 detail=f"{found.reward_name} for member:{found.member_id} "
@@ -227,7 +244,9 @@ class RewardService:
             released = (
                 await self.points.reverse(community, hold_key(found.id), ctx.now, ctx.settings)
             ).amount
-            await ctx.audit(
+            await audit(
+                self.storage.audit,
+                ctx,
                 "rewards.reject",
                 target=f"redemption:{found.id}",
                 detail=f"{found.reward_name} for member:{found.member_id}; {reason or 'no reason'}",

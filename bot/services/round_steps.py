@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from bot.context import AfterCommit, Context
+from bot.clock import Clock
+from bot.context import Context, audit
 from bot.events import Actor
 from bot.models import GONE_STATUSES, Campaign, CampaignMode, Idea, IdeaStatus, Phase, Round, Tally
-from bot.ports import Storage
+from bot.ports import AfterCommit, Storage
 from bot.recurrence import add_local, parse_recurrence
 from bot.replies import Message, Reply, Table
 from bot.services.ideas import IdeaService
@@ -33,11 +33,9 @@ from bot.services.round_times import (
     plan_round,
     reminder_time,
 )
+from bot.services.voting import VotingService
 from bot.timeparse import describe
 from bot.wording import a_an, join_names, ordinal, plural, quoted
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +49,23 @@ def rank(entries: list[tuple[Idea, Tally]]) -> list[tuple[Idea, Tally]]:
 
 class RoundSteps:
     def __init__(
-        self, storage: Storage, points: PointsService, ideas: IdeaService, outbox: Outbox
+        self,
+        storage: Storage,
+        points: PointsService,
+        ideas: IdeaService,
+        voting: VotingService,
+        outbox: Outbox,
+        clock: Clock,
+        on_change: AfterCommit,
     ) -> None:
         self.storage = storage
         self.points = points
         self.ideas = ideas
+        self.voting = voting
         self.outbox = outbox
+        self.clock = clock
         #: called after a commit that changed due times (the scheduler re-arms its alarm)
-        self.on_change: list[AfterCommit] = []
+        self.on_change = on_change
 
     async def current(self, campaign: Campaign) -> Round:
         round_ = (
@@ -102,8 +109,7 @@ class RoundSteps:
         ctx.later(self.outbox.flush)
 
     def changed(self, ctx: Context) -> None:
-        for hook in self.on_change:
-            ctx.later(hook)
+        ctx.later(self.on_change)
 
     async def move(
         self, ctx: Context, campaign: Campaign, round_: Round, expected: Phase, new: Phase
@@ -116,8 +122,12 @@ class RoundSteps:
         if new != Phase.PAUSED:
             await self.storage.campaigns.set_round_phase(round_.id, new, ctx.now)
             round_.phase = new
-        await ctx.audit(
-            f"campaign.{new.value}", f"campaign:{campaign.id}", f"round {round_.number}"
+        await audit(
+            self.storage.audit,
+            ctx,
+            f"campaign.{new.value}",
+            f"campaign:{campaign.id}",
+            f"round {round_.number}",
         )
         return True
 
@@ -303,7 +313,7 @@ class RoundSteps:
             self.ideas.refresh(ctx, idea.id)
         return paid
 
-    async def recount_campaign(self, services: Services, campaign: Campaign) -> None:
+    async def recount_campaign(self, campaign: Campaign) -> None:
         async with self.storage.transaction():
             fresh = await self.storage.campaigns.get(campaign.community_id, campaign.id)
             if fresh is None or fresh.phase not in (Phase.SUBMISSIONS, Phase.VOTING):
@@ -316,29 +326,29 @@ class RoundSteps:
             # transaction of its own (a round of thousands of ideas closes in one go)
             if idea.status in GONE_STATUSES or idea.channel_id is None or idea.message_id is None:
                 continue
-            await services.voting.recount(services, campaign.community_id, idea.id)
+            await self.voting.recount(campaign.community_id, idea.id)
 
-    async def run_due(self, services: Services, campaign: Campaign, round_: Round) -> str | None:
+    async def run_due(self, campaign: Campaign, round_: Round) -> str | None:
         """Run the step of this round that is due now, if it still is. Returns the step run.
 
         Each step is its own transaction that re-reads the campaign and starts with the
         conditional phase update, so a second caller (a double fire, another process) finds
         the step no longer due and does nothing.
         """
-        step = due_step(campaign, round_, services.clock.now())
+        step = due_step(campaign, round_, self.clock.now())
         if step is None:
             return None
         if step == CLOSE:
             try:
-                await self.recount_campaign(services, campaign)  # platform I/O, outside
+                await self.recount_campaign(campaign)  # platform I/O, outside
             except Exception:
                 # a platform outage must not hold a round open: close on the stored votes
                 log.exception(
                     "recount before a scheduled close failed", extra={"campaign": campaign.id}
                 )
         storage = self.storage
-        async with storage.transaction():
-            now = services.clock.now()
+        async with storage.transaction() as work:
+            now = self.clock.now()
             fresh = await storage.campaigns.get(campaign.community_id, campaign.id)
             current = await storage.campaigns.round(round_.id)
             if fresh is None or current is None or due_step(fresh, current, now) != step:
@@ -346,7 +356,7 @@ class RoundSteps:
             settings = await storage.communities.settings(fresh.community_id)
             actor = Actor(fresh.community_id, SYSTEM_ACTOR, "Cocreate", is_admin=True)
             event = f"schedule:{current.id}:{step}"
-            ctx = Context(services, actor, fresh.channel_id, now, settings, event)
+            ctx = Context(actor, fresh.channel_id, now, settings, event, work)
             done: object
             if step == OPEN:
                 done = await self.open(ctx, fresh, current)
@@ -358,9 +368,4 @@ class RoundSteps:
                 done = await self.close(ctx, fresh, current)
             if not done:
                 return None
-        for action in ctx.after_commit:
-            try:
-                await action()
-            except Exception:
-                log.exception("after-commit step failed", extra={"kind": f"schedule:{step}"})
         return step

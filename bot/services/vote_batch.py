@@ -67,7 +67,7 @@ class VoteBatch:
         refusal = vote_refusal(event.actor, idea, campaign, self.settings, self.now, round_)
         if refusal is not None:
             self._count("refused")
-            return Reply(refusal, ok=False, extra={"remove_reaction": "1"})
+            return Reply(refusal, ok=False, remove_reaction=True)
         voter = event.actor.member_id
         pair = (idea.id, voter)
         previous = self.current(pair)
@@ -88,11 +88,11 @@ class VoteBatch:
         self._support(idea.id, previous, value)
         self.touched[idea.id] = idea
         self._count("counted")
-        extra = {"vote": str(value)}
+        replaced = None
         if previous is not None and previous.emoji != event.emoji:
             # the older reaction no longer counts; adapters may take it off the card
-            extra["replaced_emoji"] = previous.emoji
-        return Reply(silent=True, extra=extra)
+            replaced = previous.emoji
+        return Reply(silent=True, vote=value, replaced_emoji=replaced)
 
     def _removed(self, event: ReactionRemoved) -> Reply:
         idea = self.ideas.get(event.message_id)
@@ -117,7 +117,7 @@ class VoteBatch:
         self._support(idea.id, current, None)
         self.touched[idea.id] = idea
         self._count("retracted")
-        return Reply(silent=True, extra={"vote": "removed"})
+        return Reply(silent=True, vote_removed=True)
 
     def _support(self, idea_id: int, before: Vote | None, after: int | None) -> None:
         change = int(after is not None and after > 0) - int(before is not None and before.value > 0)

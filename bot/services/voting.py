@@ -11,25 +11,22 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from bot.context import AfterCommit, Context
+from bot.clock import Clock
+from bot.context import Context
 from bot.errors import DeliveryError
 from bot.events import Actor, ReactionAdded, ReactionRemoved
 from bot.metrics import Metrics
 from bot.models import Campaign, Idea, IdeaStatus, Round, Vote
-from bot.ports import ReactionSeen, Storage
+from bot.ports import Platform, ReactionSeen, Storage, UnitOfWork
 from bot.ports.ledger import EarnedKey
 from bot.replies import Message, Reply
-from bot.services.delivery import CardRefresher, Delivery
-from bot.services.ideas import IdeaService
+from bot.services.delivery import CardRefresher
+from bot.services.outbox import Outbox
 from bot.services.points import PointsService, local_day
 from bot.services.vote_batch import ReactionEvent, VoteBatch
 from bot.wording import plural, quoted
 from config.community import CommunitySettings
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -58,45 +55,47 @@ class VotingService:
         self,
         storage: Storage,
         points: PointsService,
-        ideas: IdeaService,
-        delivery: Delivery,
+        cards: CardRefresher,
+        outbox: Outbox,
+        platform: Platform,
+        clock: Clock,
         metrics: Metrics,
     ) -> None:
         self.storage = storage
         self.points = points
-        self.ideas = ideas
-        self.delivery = delivery
+        self.cards = cards
+        self.outbox = outbox
+        self.platform = platform
+        self.clock = clock
         self.metrics = metrics
 
-    async def apply_batch(
-        self, services: Services, events: list[ReactionEvent]
-    ) -> tuple[list[Reply], list[AfterCommit]]:
-        """Apply reaction events in order, in the caller's transaction, with bulk reads and
-        writes. Returns one reply per event and the work to do once the batch commits."""
+    async def apply_batch(self, events: list[ReactionEvent]) -> list[Reply]:
+        """Apply reaction events in order, in one transaction (the caller's, if it has one),
+        with bulk reads and writes. Returns one reply per event; card refreshes and
+        announcements run once the batch commits."""
         replies: list[Reply] = [Reply.nothing()] * len(events)
-        after: list[AfterCommit] = []
         by_community: dict[str, list[int]] = {}
         for index, event in enumerate(events):
             by_community.setdefault(event.community_id, []).append(index)
-        for community_id, indexes in by_community.items():
-            chosen = [events[i] for i in indexes]
-            for index, reply in zip(
-                indexes,
-                await self._community_batch(services, community_id, chosen, after),
-                strict=True,
-            ):
-                replies[index] = reply
-        return replies, after
+        async with self.storage.transaction() as work:
+            for community_id, indexes in by_community.items():
+                chosen = [events[i] for i in indexes]
+                for index, reply in zip(
+                    indexes,
+                    await self._community_batch(community_id, chosen, work),
+                    strict=True,
+                ):
+                    replies[index] = reply
+        return replies
 
     async def _community_batch(
         self,
-        services: Services,
         community_id: str,
         events: list[ReactionEvent],
-        after: list[AfterCommit],
+        work: UnitOfWork,
     ) -> list[Reply]:
         storage = self.storage
-        now = services.clock.now()
+        now = self.clock.now()
         # adapters pass every reaction on: what is not a vote is decided here, with one read,
         # before anything is claimed or written (no event row, no community, no transaction
         # cost beyond the lookup)
@@ -174,21 +173,18 @@ class VotingService:
         for outcome, count in batch.outcomes.items():
             self.metrics.inc("cocreate_votes_total", count, outcome=outcome)
         if batch.touched:
-            await self._milestones(services, community_id, settings, now, batch, after)
-            cards = self.ideas.cards
-            if cards is not None:
-                touched = list(batch.touched)
-                after.append(functools.partial(_refresh, cards, community_id, touched))
+            await self._milestones(community_id, settings, now, batch, work)
+            touched = list(batch.touched)
+            work.on_commit(functools.partial(_refresh, self.cards, community_id, touched))
         return replies
 
     async def _milestones(
         self,
-        services: Services,
         community_id: str,
         settings: CommunitySettings,
         now: datetime,
         batch: VoteBatch,
-        after: list[AfterCommit],
+        work: UnitOfWork,
     ) -> None:
         """Check only ideas whose support reached a threshold not yet recorded."""
         touched = batch.touched
@@ -203,22 +199,21 @@ class VotingService:
             if not pending and not reviewing:
                 continue
             ctx = Context(
-                services,
                 Actor(community_id, "system"),
                 idea.channel_id or "",
                 now,
                 settings,
                 f"milestone:{idea_id}",
+                work,
             )
             await self.check_milestones(ctx, idea, support)
-            after.extend(ctx.after_commit)
 
     async def retract_points(self, ctx: Context, vote: Vote) -> None:
         for key in (vote.cast_key, vote.received_key):
             if key:
                 await self.points.reverse(ctx.community_id, key, ctx.now, ctx.settings)
 
-    async def recount(self, services: Services, community_id: str, idea_id: int) -> tuple[int, int]:
+    async def recount(self, community_id: str, idea_id: int) -> tuple[int, int]:
         """Match stored votes to the reactions on the card now: votes cast while the bot was
         offline are counted (if eligible), votes whose reaction is gone are retracted. The
         differences go through the same batch path as live reactions.
@@ -230,13 +225,13 @@ class VotingService:
         if idea is None or idea.channel_id is None or idea.message_id is None:
             return 0, 0
         try:
-            seen = await self.delivery.platform.fetch_reactions(
+            seen = await self.platform.fetch_reactions(
                 community_id, idea.channel_id, idea.message_id
             )
         except DeliveryError as exc:
             log.warning("recount skipped", extra={"idea": idea_id, "reason": str(exc)})
             return 0, 0
-        stamp = services.clock.now().isoformat()
+        stamp = self.clock.now().isoformat()
         async with self.storage.transaction():
             by_member: dict[str, list[ReactionSeen]] = {}
             for r in seen:
@@ -261,11 +256,9 @@ class VotingService:
                             event_id, actor, idea.channel_id, idea.message_id, vote.emoji
                         )
                     )
-            replies, after = await self.apply_batch(services, events)
-        for action in after:
-            await action()
-        added = sum(1 for r in replies if r.extra.get("vote") not in (None, "removed"))
-        removed = sum(1 for r in replies if r.extra.get("vote") == "removed")
+            replies = await self.apply_batch(events)
+        added = sum(1 for r in replies if r.vote is not None)
+        removed = sum(1 for r in replies if r.vote_removed)
         if added or removed:
             log.info(
                 "recount changed votes", extra={"idea": idea.id, "added": added, "removed": removed}
@@ -289,7 +282,7 @@ class VotingService:
                 f"reached {plural(threshold, 'supporter')}!"
             )
             channel = ctx.settings.announcements_channel or idea.channel_id or ctx.channel_id
-            outbox = ctx.services.outbox
+            outbox = self.outbox
             key = f"milestone:{idea.id}:{threshold}"
             await outbox.channel(ctx.community_id, key, channel, Message(text=text))
             ctx.later(outbox.flush)
@@ -312,6 +305,6 @@ class VotingService:
                     text=f"Your idea #{idea.id} {quoted(idea.title)} reached "
                     f"{plural(review_at, 'supporter')} and is now under review by the team."
                 )
-                outbox = ctx.services.outbox
+                outbox = self.outbox
                 await outbox.member(ctx.community_id, f"review:{idea.id}", idea.author_id, message)
                 ctx.later(outbox.flush)

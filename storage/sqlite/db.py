@@ -25,10 +25,14 @@ import aiosqlite
 import bot.services.anonymity as anonymity
 from bot.errors import StorageError
 from bot.text_clean import title_key
+from bot.unit_of_work import CommitWork
 
 log = logging.getLogger(__name__)
 
 _owner: contextvars.ContextVar[object | None] = contextvars.ContextVar("cocreate_tx", default=None)
+_work: contextvars.ContextVar[CommitWork | None] = contextvars.ContextVar(
+    "cocreate_work", default=None
+)
 
 BUSY_RETRIES = 5
 
@@ -181,14 +185,21 @@ class Database:
         return True
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, or join the transaction this task already holds."""
+    async def transaction(self) -> AsyncIterator[CommitWork]:
+        """BEGIN IMMEDIATE ... COMMIT, or join the transaction this task already holds.
+
+        Yields the transaction's unit of work; its after-commit actions run once the outermost
+        transaction has committed and the lock is released (they may open transactions).
+        """
         task = asyncio.current_task()
-        if task is not None and _owner.get() is task:
-            yield
+        held = _work.get()
+        if task is not None and _owner.get() is task and held is not None:
+            yield held
             return
+        work = CommitWork()
         async with self._lock:
             token = _owner.set(task)
+            work_token = _work.set(work)
             try:
                 try:
                     await self._begin()
@@ -197,17 +208,21 @@ class Database:
                     await self._safe_rollback()
                     raise
                 try:
-                    yield
+                    yield work
                 except BaseException:
+                    work.discard()
                     await self._safe_rollback()
                     raise
                 try:
                     await self.conn.execute("COMMIT")
                 except sqlite3.Error as exc:
+                    work.discard()
                     await self._safe_rollback()
                     raise StorageError(f"could not save: {exc}") from exc
             finally:
+                _work.reset(work_token)
                 _owner.reset(token)
+        await work.committed()
 
     async def _begin(self) -> None:
         for attempt in range(BUSY_RETRIES):

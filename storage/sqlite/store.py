@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from bot.errors import StorageError
+from bot.ports import UnitOfWork
 from storage.sqlite import export
 from storage.sqlite.campaigns import SqliteCampaignRepo
 from storage.sqlite.community import (
@@ -38,7 +39,7 @@ class SqliteStorage:
         self.prompts = SqlitePromptRepo(db)
         self.rewards = SqliteRewardRepo(db)
 
-    def transaction(self) -> AbstractAsyncContextManager[None]:
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.db.transaction()
 
     async def ping(self) -> bool:

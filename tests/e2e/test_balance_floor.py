@@ -173,7 +173,7 @@ async def test_pick_candidates_earn_the_moderator_nothing(harness: Harness) -> N
     await ok(h, "campaign create", name="Pick", mode="pick")
     reply = await ok(h, "idea submit", title="Red dress", campaign="Pick")
     assert "earned" not in reply.text
-    idea = int(reply.extra["idea_id"])
+    idea = int(reply.idea_id)
     for name in ("ann", "ben"):
         assert (await h.react(h.member(name), idea)).ok
     await ok(h, "idea status", idea=idea, status="shipped")

@@ -15,7 +15,7 @@ async def test_submit_posts_card_thread_and_pays(harness: Harness) -> None:
     alice = harness.member("alice")
     reply = await harness.cmd(alice, "idea submit", title="Oat latte", description="Creamy")
     assert reply.ok
-    idea = await harness.storage.ideas.get(harness.community, int(reply.extra["idea_id"]))
+    idea = await harness.storage.ideas.get(harness.community, int(reply.idea_id))
     assert idea is not None and idea.message_id and idea.thread_id
     card = harness.platform.cards[idea.message_id]
     assert card.title == "Oat latte" and card.vote_emojis == ("👍",)
@@ -104,7 +104,7 @@ async def test_edit_and_withdraw_by_author_only(harness: Harness) -> None:
     assert not (await harness.cmd(bob, "idea edit", idea=idea_id, title="Mine")).ok
     edited = await harness.cmd(alice, "idea edit", idea=idea_id, title="Oat flat white")
     assert edited.ok
-    await harness.app.services.cards.flush()
+    await harness.app.cards.flush()
     assert harness.platform.cards[await harness.card_message(idea_id)].title == "Oat flat white"
     assert not (await harness.cmd(bob, "idea withdraw", idea=idea_id)).ok
     assert await harness.balance("alice") == 12  # 10 submitted + 2 vote received

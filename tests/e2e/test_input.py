@@ -105,7 +105,7 @@ def test_text_of_only_invisible_characters_is_empty_everywhere(tmp_path: Path) -
 async def test_invisible_only_answers_are_empty(harness: Harness) -> None:
     mod = harness.moderator()
     reply = await harness.cmd(mod, "prompt create", kind="text", question="Best flavour?")
-    prompt = int(reply.extra["prompt_id"])
+    prompt = int(reply.prompt_id)
     reply = await harness.answer(harness.member("ana"), prompt, "\u200b\u2060\ufeff \u202e")
     assert not reply.ok and "empty" in reply.text
     assert await harness.db.scalar("SELECT count(*) FROM prompt_responses") == 0
@@ -119,7 +119,7 @@ def test_stored_text_never_holds_bidi_controls(tmp_path: Path) -> None:
         prompt = loop.run_until_complete(
             h.cmd(mod, "prompt create", kind="text", question="Anything else?")
         )
-        prompt_id = int(prompt.extra["prompt_id"])
+        prompt_id = int(prompt.prompt_id)
 
         @EXAMPLES
         @given(
@@ -136,7 +136,7 @@ def test_stored_text_never_holds_bidi_controls(tmp_path: Path) -> None:
                 h.cmd(alice, "idea submit", title=f"{text} {n}", description=text)
             )
             assert reply.ok, reply.text
-            idea = int(reply.extra["idea_id"])
+            idea = int(reply.idea_id)
             for path, options in [
                 ("idea status", {"idea": idea, "status": "declined", "reason": text}),
                 ("campaign create", {"name": f"{text} {n}", "mode": "pick", "brief": text}),
@@ -256,7 +256,7 @@ async def _prompt(h: Harness, kind: str, options: str | None = None) -> int:
     extra = {"options": options} if options else {}
     reply = await h.cmd(h.moderator(), "prompt create", kind=kind, question="Which?", **extra)
     assert reply.ok, reply.text
-    return int(reply.extra["prompt_id"])
+    return int(reply.prompt_id)
 
 
 async def _stored_answer(h: Harness, prompt_id: int) -> list[str]:

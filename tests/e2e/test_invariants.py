@@ -41,7 +41,7 @@ def platform_state(h: Harness) -> tuple[int, int, int]:
 
 
 async def quiet(h: Harness) -> None:
-    await h.app.services.cards.flush()
+    await h.app.cards.flush()
 
 
 # -- (a) every kind of inbound event, delivered twice ---------------------------------------
@@ -50,7 +50,7 @@ async def _setup_replays(h: Harness) -> dict[str, int]:
     idea = await h.submit(h.member("alice"), "Oat latte")
     reply = await h.cmd(h.moderator(), "prompt create", kind="rating", question="How is it?")
     assert reply.ok, reply.text
-    return {"idea": idea, "prompt": int(reply.extra["prompt_id"])}
+    return {"idea": idea, "prompt": int(reply.prompt_id)}
 
 
 ReplayStep = Callable[[Harness, dict[str, int], str], Awaitable[Reply]]
@@ -79,7 +79,7 @@ async def test_replayed_event_changes_nothing(harness: Harness, kind: str) -> No
     harness.clock.advance(timedelta(minutes=5))  # a retry arrives later
     replay = await REPLAYS[kind](harness, ids, "platform-ev-1")
     await quiet(harness)
-    assert replay.silent and replay.ok and replay.extra.get("ignored") == "1"
+    assert replay.silent and replay.ok and replay.ignored
     assert await dump(harness) == before
     assert platform_state(harness) == sent
 
@@ -253,7 +253,7 @@ async def test_communities_are_isolated(harness: Harness) -> None:
 
     a_card = await h.card_message(a_idea)
     stray = await h.engine.handle(ReactionAdded(h.event_id(), b_bob, CHANNEL, a_card, "👍"))
-    assert stray.silent and stray.extra.get("ignored") == "1"
+    assert stray.silent and stray.ignored
     assert (await h.storage.votes.tally(a_idea)).up == 1
     assert await h.db.scalar("SELECT count(*) FROM votes WHERE community_id = ?", (OTHER,)) == 0
 
@@ -282,7 +282,7 @@ async def test_missing_ideas_channel_does_not_fail_a_submission(harness: Harness
     h.platform.missing_channels.add("ideas")
     reply = await h.cmd(h.member("alice"), "idea submit", title="Oat latte")
     assert reply.ok and "posted" in reply.text, reply.text
-    stored = await h.storage.ideas.get(h.community, int(reply.extra["idea_id"]))
+    stored = await h.storage.ideas.get(h.community, int(reply.idea_id))
     assert stored is not None and stored.message_id is None
     assert await h.balance("alice") == 10
     assert h.platform.cards == {}
@@ -348,7 +348,7 @@ async def test_retracting_a_merged_vote_reverses_its_points(harness: Harness) ->
     bob = h.member("bob")
     await h.react(bob, dup)
     assert (await h.cmd(h.moderator(), "idea merge", duplicate=dup, into=keep)).ok
-    assert (await h.unreact(bob, keep)).extra.get("vote") == "removed"
+    assert (await h.unreact(bob, keep)).vote_removed
     assert await h.balance("bob") == 0  # the vote is gone, so is its vote_cast point
     await h.react(bob, keep)
     assert await h.balance("bob") == 1

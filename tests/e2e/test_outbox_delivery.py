@@ -52,8 +52,7 @@ async def test_a_crash_between_the_step_and_its_delivery_loses_nothing(tmp_path:
         round_ = await h.storage.campaigns.round(campaign.current_round)
         assert round_ is not None
         h.platform.missing_channels.add(ANN)  # stands for the process dying before delivery
-        services = h.app.services
-        assert await services.campaigns.steps.run_due(services, campaign, round_) == "open"
+        assert await h.app.steps.run_due(campaign, round_) == "open"
         now = h.clock.now()
     finally:
         await h.close()

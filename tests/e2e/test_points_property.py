@@ -111,8 +111,8 @@ async def apply(h: Harness, ideas: list[int], todo: tuple[Any, ...]) -> list[Rep
         reply = await h.cmd(actor(h, author), "idea withdraw", idea=idea)
     else:
         reply = await h.comment(actor(h, todo[1]), ideas[todo[2] % len(ideas)])
-    if reply.ok and "idea_id" in reply.extra:
-        ideas.append(int(reply.extra["idea_id"]))
+    if reply.ok and reply.idea_id is not None:
+        ideas.append(int(reply.idea_id))
     return [reply]
 
 

@@ -235,7 +235,7 @@ async def _play(h: Harness, scenario: Scenario) -> tuple[dict[str, Any], dict[st
         reply = await cmd(
             "prompt create", kind=kind, question=f"Question {n}?", anonymous=True, **options
         )
-        pids.append(int(reply.extra["prompt_id"]))
+        pids.append(int(reply.prompt_id))
     seen: dict[str, int] = {}
     with captured_logs() as logs:
         for step in scenario.steps:

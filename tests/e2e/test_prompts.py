@@ -18,7 +18,7 @@ ANSWER_POINTS = 5  # the default value of the feedback_answered rule
 async def create(h: Harness, **options: Any) -> int:
     reply = await h.cmd(h.moderator(), "prompt create", **options)
     assert reply.ok, reply.text
-    return int(reply.extra["prompt_id"])
+    return int(reply.prompt_id)
 
 
 async def count(h: Harness, table: str) -> int:
@@ -89,7 +89,7 @@ async def test_create_from_command_text(harness: Harness) -> None:
         '/prompt create kind:multiple question:"Which toppings?" options:"Oat, vanilla | Cocoa"',
     )
     assert reply.ok, reply.text
-    prompt = await harness.storage.prompts.get(harness.community, int(reply.extra["prompt_id"]))
+    prompt = await harness.storage.prompts.get(harness.community, int(reply.prompt_id))
     assert prompt is not None
     assert prompt.options == ("Oat, vanilla", "Cocoa")
 

@@ -41,8 +41,7 @@ async def test_recount_changes_nothing_when_in_step(harness: Harness) -> None:
     idea = await contest_with_idea(harness)
     await harness.react(harness.member("bob"), idea)
     before = await harness.db.scalar("SELECT count(*) FROM ledger")
-    services = harness.app.services
-    assert await services.voting.recount(services, harness.community, idea) == (0, 0)
+    assert await harness.app.voting.recount(harness.community, idea) == (0, 0)
     assert await harness.db.scalar("SELECT count(*) FROM ledger") == before
 
 

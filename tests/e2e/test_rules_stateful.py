@@ -102,7 +102,7 @@ class CommunityRules(RuleBasedStateMachine):
             mod, "prompt create", kind="rating", question="How was it?", anonymous=True
         )
         assert reply.ok, reply.text
-        self.prompt = int(reply.extra["prompt_id"])
+        self.prompt = int(reply.prompt_id)
 
     def actor(self, name: str) -> Any:
         if name in MODERATORS:
@@ -135,7 +135,7 @@ class CommunityRules(RuleBasedStateMachine):
             )
         )
         if reply.ok:
-            self.ideas.append(int(reply.extra["idea_id"]))
+            self.ideas.append(int(reply.idea_id))
 
     @precondition(lambda self: self.ideas)
     @rule(voter=st.sampled_from(PEOPLE), index=st.integers(0, 50), emoji=st.sampled_from(EMOJIS))
@@ -166,7 +166,7 @@ class CommunityRules(RuleBasedStateMachine):
         reply = self.run(self.h.cmd(self.actor(moderator), "campaign close", name=campaign))
         campaign_id = self.campaigns[campaign]
         if reply.ok and campaign_id not in self.closed:
-            self.run(self.h.app.services.cards.flush())
+            self.run(self.h.app.cards.flush())
             self.closed[campaign_id] = self.run(_closed_snapshot(self.h, campaign_id))
 
     @rule(member=st.sampled_from(PEOPLE))
@@ -256,7 +256,7 @@ class CommunityRules(RuleBasedStateMachine):
     def closed_rounds_stay_closed(self) -> None:
         if not self.closed:
             return
-        self.run(self.h.app.services.cards.flush())
+        self.run(self.h.app.cards.flush())
         for campaign_id, snapshot in self.closed.items():
             assert self.run(_closed_snapshot(self.h, campaign_id)) == snapshot
 

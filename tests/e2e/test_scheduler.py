@@ -151,12 +151,11 @@ async def test_a_double_fire_changes_things_once(harness: Harness) -> None:
     assert campaign is not None and campaign.current_round is not None
     round_ = await h.storage.campaigns.round(campaign.current_round)
     assert round_ is not None
-    services = h.app.services
     results = await asyncio.gather(
         h.app.scheduler.sweep(),
         h.app.scheduler.sweep(),
-        services.campaigns.steps.run_due(services, campaign, round_),
-        services.campaigns.steps.run_due(services, campaign, round_),
+        h.app.steps.run_due(campaign, round_),
+        h.app.steps.run_due(campaign, round_),
     )
     steps = [r for r in results[2:] if r is not None]
     assert sum(r for r in results[:2] if isinstance(r, int)) + len(steps) == 1

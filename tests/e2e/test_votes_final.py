@@ -26,7 +26,7 @@ async def frozen_state(h: Harness) -> tuple[Any, ...]:
 
 
 async def card_tally(h: Harness, idea_id: int) -> str:
-    await h.app.services.cards.flush()
+    await h.app.cards.flush()
     message = await h.card_message(idea_id)
     return h.platform.cards[message].tally
 
@@ -53,7 +53,7 @@ async def test_unreact_after_close_is_refused_and_changes_nothing(harness: Harne
     reply = await h.unreact(h.member("bob"), first)
     assert not reply.ok
     assert "votes on idea" in reply.text and "Your vote stays as it was counted" in reply.text
-    assert not reply.extra.get("remove_reaction")  # nothing for an adapter to take off
+    assert not reply.remove_reaction  # nothing for an adapter to take off
     assert await frozen_state(h) == before
     assert await h.balance("bob") == bob_points
     assert (await h.storage.votes.tally(first)).support == 2
@@ -132,7 +132,7 @@ async def test_recount_after_close_changes_nothing(harness: Harness) -> None:
     h.platform.member_reacted(message, h.member("bob"), "👍", added=False)  # gone while offline
     h.platform.member_reacted(message, h.member("zoe"), "👍", added=True)
     before = await frozen_state(h)
-    assert await h.app.services.voting.recount(h.app.services, h.community, first) == (0, 0)
+    assert await h.app.voting.recount(h.community, first) == (0, 0)
     assert await frozen_state(h) == before
 
 
@@ -232,10 +232,10 @@ async def test_vote_mode_change_keeps_each_ideas_own_voting(harness: Harness) ->
         "1 existing idea keeps the voting it started with."
     )
     assert await card_tally(h, old) == "+1 / -1 (score +0)"
-    assert (await h.react(h.member("dave"), old, "1️⃣")).extra.get("vote") is None  # not a vote
-    assert (await h.react(h.member("dave"), old, "👎")).extra.get("vote") == "-1"
+    assert (await h.react(h.member("dave"), old, "1️⃣")).vote is None  # not a vote
+    assert (await h.react(h.member("dave"), old, "👎")).vote == -1
     new = await h.submit(h.member("erin"), "Chai")
-    assert (await h.react(h.member("bob"), new, "4️⃣")).extra.get("vote") == "4"
+    assert (await h.react(h.member("bob"), new, "4️⃣")).vote == 4
     assert await card_tally(h, new) == "4.0/5 from 1 vote"
 
     await h.text(mod, "/cocreate config set vote_mode up")
@@ -254,8 +254,8 @@ async def test_emoji_change_keeps_old_votes_retractable_with_their_emoji(
     assert (await h.react(h.member("bob"), idea, "👍")).ok
     reply = await h.text(h.moderator(), "/cocreate config set emoji_up ❤️")
     assert "1 existing idea keeps" in reply.text
-    assert (await h.react(h.member("carol"), idea, "❤️")).extra.get("vote") is None
-    assert (await h.unreact(h.member("bob"), idea, "👍")).extra.get("vote") == "removed"
+    assert (await h.react(h.member("carol"), idea, "❤️")).vote is None
+    assert (await h.unreact(h.member("bob"), idea, "👍")).vote_removed
 
 
 async def test_merge_across_voting_schemes_is_refused(harness: Harness) -> None:
@@ -280,7 +280,7 @@ async def test_no_campaign_taking_ideas_makes_a_general_idea(harness: Harness) -
     h = harness
     reply = await submit_reply(h, "Oat latte")
     assert reply.ok and "campaign" not in reply.text, reply.text
-    idea = await h.storage.ideas.get(h.community, int(reply.extra["idea_id"]))
+    idea = await h.storage.ideas.get(h.community, int(reply.idea_id))
     assert idea is not None and idea.campaign_id is None
 
 
@@ -292,7 +292,7 @@ async def test_one_campaign_taking_ideas_is_joined_and_said(harness: Harness) ->
     assert "is posted in campaign “Winter”, the only campaign taking ideas right now." in (
         reply.text
     )
-    idea = await h.storage.ideas.get(h.community, int(reply.extra["idea_id"]))
+    idea = await h.storage.ideas.get(h.community, int(reply.idea_id))
     assert idea is not None and idea.campaign_id == (await campaign(h, "Winter")).id
 
 

@@ -48,7 +48,7 @@ async def test_updown_latest_counts_and_removing_old_emoji_keeps_new_vote(harnes
     bob = harness.member("bob")
     await harness.react(bob, idea, "👍")
     switched = await harness.react(bob, idea, "👎")
-    assert switched.extra["replaced_emoji"] == "👍"
+    assert switched.replaced_emoji == "👍"
     tally = await harness.storage.votes.tally(idea)
     assert (tally.up, tally.down, tally.total) == (0, 1, -1)
     assert await harness.balance("alice") == 10  # the received point was taken back
@@ -72,13 +72,13 @@ async def test_scale_mode_average(harness: Harness) -> None:
 
 async def test_unknown_emoji_and_unknown_message_are_ignored(harness: Harness) -> None:
     idea = await setup_idea(harness)
-    assert (await harness.react(harness.member("bob"), idea, "🍕")).extra.get("ignored")
+    assert (await harness.react(harness.member("bob"), idea, "🍕")).ignored
     from bot.events import ReactionAdded
 
     reply = await harness.engine.handle(
         ReactionAdded("e-x", harness.member("bob"), "general", "not-a-card", "👍")
     )
-    assert reply.extra.get("ignored")
+    assert reply.ignored
     assert (await harness.storage.votes.tally(idea)).voters == 0
 
 
@@ -102,12 +102,12 @@ async def test_the_engine_decides_what_is_a_vote_and_claims_nothing_else(
     ]
     for event in ignored:
         reply = await harness.engine.handle(event)
-        assert reply.silent and reply.extra.get("ignored"), event
+        assert reply.silent and reply.ignored, event
     assert await harness.db.scalar("SELECT count(*) FROM processed_events") == before
     assert await harness.db.scalar("SELECT count(*) FROM members WHERE member_id = 'bob'") == 0
     assert (await harness.storage.votes.tally(idea)).voters == 0
     counted = await harness.engine.handle(ReactionAdded("x-vote", bob, "general", card, "👍"))
-    assert counted.extra.get("vote") == "1"
+    assert counted.vote == 1
     assert (await harness.storage.votes.tally(idea)).voters == 1
     assert await harness.db.scalar("SELECT count(*) FROM processed_events") == before + 1
 
@@ -127,7 +127,7 @@ async def test_eligibility_rules_refuse_with_reason(
     idea = await setup_idea(harness)
     newbie = harness.member("newbie", **member_kwargs)  # type: ignore[arg-type]
     reply = await harness.react(newbie, idea)
-    assert not reply.ok and reason in reply.text and reply.extra["remove_reaction"] == "1"
+    assert not reply.ok and reason in reply.text and reply.remove_reaction
     assert (await harness.storage.votes.tally(idea)).voters == 0
     assert await harness.balance("newbie") == 0
 
@@ -195,10 +195,10 @@ async def test_milestones_announced_once_and_move_to_review(harness: Harness) ->
 
 async def test_card_edits_are_coalesced_under_a_burst(harness: Harness) -> None:
     idea = await setup_idea(harness)
-    harness.app.services.cards.interval = 60  # nothing flushes by itself during the burst
+    harness.app.cards.interval = 60  # nothing flushes by itself during the burst
     for i in range(200):
         await harness.react(harness.member(f"fan{i}"), idea)
-    await harness.app.services.cards.flush()
+    await harness.app.cards.flush()
     assert harness.platform.card_edits == 1
     card = harness.platform.cards[await harness.card_message(idea)]
     assert card.tally == "200 votes"

@@ -82,8 +82,8 @@ async def test_replies_with_counts_zero_one_two_read_as_sentences(harness: Harne
         await r.cmd("mod", path)
     # a pick campaign: one candidate with one vote, one with two, then the results
     await r.cmd("mod", "campaign create", name="Dress pick", mode="pick")
-    red = int((await r.cmd("mod", "idea submit", title="Red dress")).extra["idea_id"])
-    blue = int((await r.cmd("mod", "idea submit", title="Blue dress")).extra["idea_id"])
+    red = int((await r.cmd("mod", "idea submit", title="Red dress")).idea_id)
+    blue = int((await r.cmd("mod", "idea submit", title="Blue dress")).idea_id)
     r.keep(await h.react(h.member("ann"), red))
     r.keep(await h.react(h.member("ann"), blue))
     r.keep(await h.react(h.member("ben"), blue))
@@ -95,9 +95,9 @@ async def test_replies_with_counts_zero_one_two_read_as_sentences(harness: Harne
     await r.cmd("ann", "campaign show", name="Dress pick")
     # a contest with one and two ideas and a merge moving one vote
     await r.cmd("mod", "campaign create", name="Spring", winners=2)
-    oat = int((await r.cmd("alice", "idea submit", title="Oat milk")).extra["idea_id"])
+    oat = int((await r.cmd("alice", "idea submit", title="Oat milk")).idea_id)
     h.clock.advance(timedelta(minutes=5))
-    dup = int((await r.cmd("alice", "idea submit", title="Oat milk latte")).extra["idea_id"])
+    dup = int((await r.cmd("alice", "idea submit", title="Oat milk latte")).idea_id)
     await r.cmd("mod", "campaign vote", name="Spring")
     r.keep(await h.react(h.member("bob"), oat))
     r.keep(await h.react(h.member("carol"), dup))
@@ -175,7 +175,7 @@ async def test_ranks_and_places_are_ordinals(harness: Harness) -> None:
 
 async def test_help_lists_every_topic_and_verb(harness: Harness) -> None:
     h = harness
-    registry = h.app.services.registry
+    registry = h.app.registry
     text = (await h.cmd(h.moderator(), "cocreate help")).text
     for topic in registry.topics:
         line = next((ln for ln in text.split("\n") if ln.startswith(f"/{topic} ")), None)
@@ -188,7 +188,7 @@ async def test_help_lists_every_topic_and_verb(harness: Harness) -> None:
 
 async def test_a_topic_typed_alone_shows_its_verbs(harness: Harness) -> None:
     h = harness
-    registry = h.app.services.registry
+    registry = h.app.registry
     for topic in ("idea", "campaign", "prompt"):
         reply = await h.text(h.moderator(), f"/{topic}")
         assert reply.ok, reply.text

@@ -13,7 +13,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import build_registry
 from bot.commands.spec import Command
 from bot.engine import FAILURE_TEXT, STORAGE_TEXT
 from bot.errors import UserError
@@ -28,6 +27,7 @@ from bot.events import (
     ThreadMessagePosted,
 )
 from bot.replies import Reply
+from tests.command_model import command_model
 from tests.faults.util import BOOKKEEPING, dump
 from tests.harness import Harness
 
@@ -36,7 +36,7 @@ EXAMPLES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-REGISTRY = build_registry()
+REGISTRY = command_model()
 COMMANDS: list[Command] = sorted(REGISTRY, key=lambda c: c.path)
 INTERNAL = (FAILURE_TEXT, STORAGE_TEXT)
 
@@ -70,7 +70,7 @@ async def _seed(h: Harness) -> dict[str, Any]:
         "ideas": ideas,
         "messages": messages,
         "threads": threads,
-        "prompt": int(prompt.extra["prompt_id"]),
+        "prompt": int(prompt.prompt_id),
     }
 
 
@@ -123,7 +123,7 @@ async def _run_text(h: Harness, actor: Actor, line: str) -> None:
     except UserError:
         return  # the parser refused the text before any event: a clear error for the member
     assert_no_internal_error(reply)
-    await h.app.services.cards.flush()
+    await h.app.cards.flush()
     if not reply.ok:
         assert reply.text, "a refusal must say why"
         assert await dump(h) == before, f"a refused {line!r} changed the database"
@@ -203,8 +203,8 @@ async def _run_event(h: Harness, event: InboundEvent) -> None:
     before = await dump(h, skip=BOOKKEEPING)
     reply = await h.engine.handle(event)
     assert_no_internal_error(reply)
-    await h.app.services.cards.flush()
-    if not reply.ok or reply.extra.get("ignored"):
+    await h.app.cards.flush()
+    if not reply.ok or reply.ignored:
         assert await dump(h, skip=BOOKKEEPING) == before, f"{event!r} changed the database"
 
 

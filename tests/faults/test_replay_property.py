@@ -67,7 +67,7 @@ async def outcome(path: Path, sequence: list[Delivery]) -> dict[str, Any]:
                 await h.react(actor, ideas[d.idea], d.emoji, event_id=d.event_id)
             else:
                 await h.unreact(actor, ideas[d.idea], d.emoji, event_id=d.event_id)
-        await h.app.services.cards.flush()
+        await h.app.cards.flush()
         assert await ledger_mismatches(h.db) == []
         votes = await h.db.fetchall(
             "SELECT idea_id, voter_id, value, emoji, cast_key, received_key FROM votes"

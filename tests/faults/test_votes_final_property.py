@@ -107,7 +107,7 @@ async def run(path: Path, before: list[Step], after: list[Step]) -> None:
                 case ("withdraw", idea):
                     await h.cmd(h.member(AUTHORS[idea]), "idea withdraw", idea=ideas[idea])
                 case ("recount", idea):
-                    await h.app.services.voting.recount(h.app.services, h.community, ideas[idea])
+                    await h.app.voting.recount(h.community, ideas[idea])
                 case ("mode", mode):
                     await h.text(mod, f"/cocreate config set vote_mode {mode}")
                 case ("close",):

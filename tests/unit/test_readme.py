@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.commands import build_registry
 from config.community import setting_keys
 from config.settings import Settings
+from tests.command_model import command_model
 
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -19,7 +19,7 @@ def test_two_setup_commands_at_the_top() -> None:
 def test_every_command_is_documented() -> None:
     missing = [
         f"/{c.topic} {c.verb}"
-        for c in build_registry()
+        for c in command_model()
         if f"/{c.topic} {c.verb}" not in README and f"`/{c.topic} {c.verb}`" not in README
     ]
     assert missing == []

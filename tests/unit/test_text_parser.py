@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import build_registry
 from bot.commands.spec import coerce_options
 from bot.commands.text import parse_command
 from bot.errors import UserError
+from tests.command_model import command_model
 
-REGISTRY = build_registry()
+REGISTRY = command_model()
 
 
 def parse(topic: str, text: str) -> tuple[str, dict[str, object]]:

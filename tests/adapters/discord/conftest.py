@@ -41,7 +41,7 @@ class Bot:
         """Let queued gateway events and card edits finish."""
         await eventually(lambda: self.adapter._queue.empty())
         await asyncio.sleep(0.05)
-        await self.app.services.cards.flush()
+        await self.app.cards.flush()
 
 
 async def eventually(check: Callable[[], Any], within: float = WAIT) -> Any:
@@ -68,7 +68,7 @@ async def start_bot(
     app = build_app(storage, router, card_interval=card_interval)
     adapter = DiscordAdapter(
         fake.token,
-        app.services.registry,
+        app.registry,
         api_base_url=fake.api_url,
         gateway_url=fake.gateway_url,
         guild_ids=[fake.guild_id] if guild_ids else [],

@@ -111,7 +111,7 @@ async def test_a_whole_contest_through_discord(bot: Bot) -> None:
     await bot.settle()
     assert fake.gateway.identifies == 1  # resumed, not a new session
     assert fake.gateway.replayed >= 4
-    metrics = bot.app.services.metrics
+    metrics = bot.app.metrics
     for kind in ("ReactionAdded", "ReactionRemoved"):
         assert metrics.value("cocreate_events_handled_total", type=kind, outcome="ignored") >= 1
     assert await votes(bot) == [(1, bob.id, "👍"), (1, carol.id, "👍"), (2, carol.id, "👍")]

@@ -13,7 +13,6 @@ import pytest
 from adapters.discord import ids, render
 from adapters.discord import limits as L
 from adapters.discord import translate as tr
-from bot.commands import build_registry
 from bot.events import (
     AutocompleteRequested,
     CommandInvoked,
@@ -22,10 +21,11 @@ from bot.events import (
     ReactionRemoved,
 )
 from bot.replies import IdeaCard, Message, PromptView, Reply, Table
+from tests.command_model import command_model
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT = "1230000000000000001"
-REGISTRY = build_registry()
+REGISTRY = command_model()
 
 
 def payload(name: str) -> dict[str, Any]:

@@ -89,7 +89,7 @@ class SlackWorld:
     async def settle(self) -> None:
         """Let every listener finish its work after the ack, and flush coalesced card edits."""
         await self.adapter.idle()
-        await self.app.services.cards.flush()
+        await self.app.cards.flush()
         await self.adapter.idle()
 
     # -- request builders ---------------------------------------------------------------------
@@ -212,12 +212,12 @@ async def start_bot(fake: FakeSlack, path: Path, **config: Any) -> SlackWorld:
     async def health() -> HealthReport:
         return HealthReport({"storage": await storage.ping()})
 
-    http = HttpServer("127.0.0.1", 0, health, app.services.metrics)
+    http = HttpServer("127.0.0.1", 0, health, app.metrics)
     settings = {"bot_token": BOT_TOKEN, "signing_secret": SECRET, "api_base_url": fake.api_url}
     settings.update(config)
     adapter = SlackAdapter(
         SlackConfig(**settings),
-        app.services.registry,
+        app.registry,
         http,
         SqliteSlackInstallations(storage.db),
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from adapters.slack import blocks, emoji, forms
-from bot.commands import build_registry
 from bot.replies import IdeaCard, PromptView, Reply, Table
+from tests.command_model import command_model
 
 PINGS = "<!channel> <!here> <!everyone> <!subteam^S123|team> <@U999> <https://x|y>"
 
@@ -96,7 +96,7 @@ def test_prompt_controls_fit_slack_and_carry_the_prompt_id() -> None:
 
 
 def test_the_idea_form_is_built_from_the_command_model() -> None:
-    registry = build_registry()
+    registry = command_model()
     command = registry.get("idea", "submit")
     assert command is not None
     view = forms.command_modal(command, "C1")

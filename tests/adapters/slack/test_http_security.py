@@ -66,7 +66,7 @@ async def test_a_burst_of_reactions_is_coalesced_into_few_edits(world: SlackWorl
     people(world)
     await world.command("UANA", '/idea submit "Popular"')
     channel, ts = await card_of(world, 1)
-    world.app.services.cards.interval = 0.5
+    world.app.cards.interval = 0.5
     for n in range(12):
         user = world.fake.add_user(f"UV{n}", f"Voter {n}")
         world.fake.member_reacts(channel, ts, "+1", user)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from adapters.slack.adapter import SCOPES
-from bot.commands import build_registry
+from tests.command_model import command_model
 
 MANIFEST = (Path(__file__).parents[3] / "adapters" / "slack" / "manifest.yaml").read_text()
 
@@ -58,7 +58,7 @@ def listed(section: str) -> list[str]:
 
 def test_commands_are_the_command_model_topics_and_none_is_built_in() -> None:
     commands = re.findall(r"- command: /(\S+)", MANIFEST)
-    assert sorted(commands) == sorted(build_registry().topics)
+    assert sorted(commands) == sorted(command_model().topics)
     assert not set(commands) & BUILT_IN
     assert MANIFEST.count("should_escape: true") == len(commands), "mentions arrive as ids"
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from adapters.slack import translate
-from bot.commands import build_registry
 from bot.errors import UserError
 from bot.events import (
     Actor,
@@ -19,9 +18,10 @@ from bot.events import (
     ReactionRemoved,
     ThreadMessagePosted,
 )
+from tests.command_model import command_model
 
 PAYLOADS = Path(__file__).parent / "payloads"
-REGISTRY = build_registry()
+REGISTRY = command_model()
 
 
 def load(name: str) -> dict[str, Any]:
