@@ -71,7 +71,7 @@ def build_app(
         on_failure=lambda kind: metrics.inc("cocreate_notifications_failed_total"),
     )
     points = PointsService(storage)
-    ideas = IdeaService(storage, points, delivery)
+    ideas = IdeaService(storage, points, delivery, outbox)
     cards = CardRefresher(platform, ideas.cards_for_refresh, interval=card_interval)
     ideas.cards = cards
     services = Services(
@@ -87,8 +87,8 @@ def build_app(
         ideas=ideas,
         voting=VotingService(storage, points, ideas, delivery, metrics),
         campaigns=CampaignService(storage, RoundSteps(storage, points, ideas, outbox)),
-        prompts=PromptService(storage, points, delivery),
-        rewards=RewardService(storage, points, delivery),
+        prompts=PromptService(storage, points, outbox),
+        rewards=RewardService(storage, points, outbox),
     )
     scheduler = RoundScheduler(services)
     services.campaigns.steps.on_change.append(scheduler.arm)

@@ -84,14 +84,12 @@ async def _standing(ctx: Context, member_id: str) -> str:
     return f"{plural(balance, 'point')}{where}"
 
 
-def _dm(ctx: Context, member_id: str, text: str) -> None:
-    community = ctx.community_id
-    delivery = ctx.services.delivery
-
-    async def send() -> None:
-        await delivery.notify(community, [member_id], Message(text=text))
-
-    ctx.later(send)
+async def _dm(ctx: Context, member_id: str, text: str) -> None:
+    """Tell the member through the outbox, stored with the adjustment."""
+    outbox = ctx.services.outbox
+    key = f"points:{ctx.event_id}"
+    await outbox.member(ctx.community_id, key, member_id, Message(text=text))
+    outbox.soon(ctx, key)
 
 
 async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
@@ -126,7 +124,7 @@ async def _adjust(ctx: Context, member: str, amount: int, reason: str) -> Reply:
     await ctx.audit(f"points.{verb}", target=f"member:{member}", detail=f"{amount:+,}: {reason}")
     balance = await storage.ledger.balance(community, member)
     change = f"+{amount:,}" if amount > 0 else f"-{-amount:,}"
-    _dm(
+    await _dm(
         ctx,
         member,
         f"A moderator changed your points by {change}: {reason}. "

@@ -1,8 +1,8 @@
 """What moderators do to ideas: statuses, merges and the review queue.
 
 Each change is a conditional update (``... WHERE status = expected``), is written to the audit
-log, and tells the author and every voter after the commit. A notification that cannot be
-delivered never fails the change.
+log, and tells the author and every voter through the outbox (stored with the change, delivered
+right after the commit). A notification that cannot be delivered never fails the change.
 """
 
 from __future__ import annotations
@@ -26,15 +26,14 @@ ALLOWED: dict[IdeaStatus, frozenset[IdeaStatus]] = {
 }
 
 
-def notify_watchers(ctx: Context, idea: Idea, voters: list[str], text: str) -> None:
-    """DM the author and every voter once the transaction commits."""
-    members = [idea.author_id, *voters]
+async def notify_watchers(ctx: Context, idea: Idea, voters: list[str], text: str) -> None:
+    """DM the author and every voter: stored in the outbox with the change."""
+    outbox = ctx.services.outbox
+    key = f"idea:{idea.id}:notice:{ctx.event_id}"
     message = Message(text=text)
-    ctx.later(lambda: _notify(ctx, members, message))
-
-
-async def _notify(ctx: Context, members: list[str], message: Message) -> None:
-    await ctx.services.delivery.notify(ctx.community_id, members, message)
+    for member in dict.fromkeys([idea.author_id, *voters]):
+        await outbox.member(ctx.community_id, key, member, message)
+    outbox.soon(ctx, key)
 
 
 async def set_status(ctx: Context, idea_id: int, status: str, reason: str = "") -> Reply:
@@ -66,10 +65,10 @@ async def set_status(ctx: Context, idea_id: int, status: str, reason: str = "") 
     await ctx.audit("idea.status", f"idea:{idea.id}", f"{new.label} {reason}".strip())
     voters = await ctx.services.storage.votes.voters(idea.id)
     because = f" Reason: {reason}" if reason else ""
-    notify_watchers(
+    await notify_watchers(
         ctx, idea, voters, f"Idea #{idea.id} {quoted(idea.title)} is now {new.label}.{because}"
     )
-    ideas.refresh(ctx, idea.id)
+    await ideas.edit_card(ctx, idea.id)
     return Reply(f"Idea #{idea.id} is now {new.label}.", ephemeral=False)
 
 
@@ -121,14 +120,15 @@ async def merge(ctx: Context, duplicate_id: int, into: int) -> Reply:
         "idea.merge", f"idea:{dup.id}", f"into idea:{target.id}, {plural(moved, 'vote')} moved"
     )
     await ctx.services.voting.check_milestones(ctx, target)
-    notify_watchers(
+    await notify_watchers(
         ctx,
         dup,
         dup_voters,
         f"Idea #{dup.id} {quoted(dup.title)} was merged into #{target.id} {quoted(target.title)}; "
         "its votes now count there.",
     )
-    ideas.refresh(ctx, dup.id, target.id)
+    await ideas.edit_card(ctx, dup.id)
+    await ideas.edit_card(ctx, target.id)
     votes = f"{plural(moved, 'vote')} moved"
     if dropped:
         votes += (
@@ -150,7 +150,7 @@ async def approve(ctx: Context, idea_id: int) -> Reply:
     idea.status = IdeaStatus.NEW
     await ideas.go_live(ctx, idea)
     await ctx.audit("idea.approve", f"idea:{idea.id}")
-    notify_watchers(
+    await notify_watchers(
         ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was approved and is live."
     )
     return Reply(f"Idea #{idea.id} is approved and posted.")
@@ -169,7 +169,7 @@ async def reject(ctx: Context, idea_id: int, reason: str = "") -> Reply:
     await ctx.services.storage.ideas.save(idea)
     await ctx.audit("idea.reject", f"idea:{idea.id}", reason)
     because = f" Reason: {reason}" if reason else ""
-    notify_watchers(
+    await notify_watchers(
         ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was not approved.{because}"
     )
     return Reply(f"Idea #{idea.id} is rejected.")

@@ -272,7 +272,7 @@ class VotingService:
             outbox = ctx.services.outbox
             key = f"milestone:{idea.id}:{threshold}"
             await outbox.channel(ctx.community_id, key, channel, Message(text=text))
-            ctx.later(outbox.flush)
+            outbox.soon(ctx, key)
         review_at = ctx.settings.review_threshold
         if review_at is not None and support >= review_at and idea.status == IdeaStatus.NEW:
             moved = await self.storage.ideas.set_status(
@@ -294,4 +294,5 @@ class VotingService:
                 )
                 outbox = ctx.services.outbox
                 await outbox.member(ctx.community_id, f"review:{idea.id}", idea.author_id, message)
-                ctx.later(outbox.flush)
+                outbox.soon(ctx, f"review:{idea.id}")
+                await self.ideas.edit_card(ctx, idea.id, f"idea:{idea.id}:review")
