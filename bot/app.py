@@ -61,9 +61,7 @@ def build_app(
 ) -> App:
     clock = clock or SystemClock()
     metrics = metrics or Metrics()
-    delivery = Delivery(
-        platform, on_failure=lambda kind: metrics.inc("cocreate_notifications_failed_total")
-    )
+    delivery = Delivery(platform)
     outbox = Outbox(
         storage,
         platform,
