@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.replies import Attachment, Reply, Table
-from bot.wording import join_names, member_names
+from bot.wording import join_names, member_names, plural
 from config.community import SettingError, apply_setting, describe_setting, flatten
 
 
@@ -65,6 +65,14 @@ def register(registry: Registry) -> None:
         await ctx.audit("config.set", key, value)
         shown = dict(flatten(updated))[key.strip().lower()]
         text = f"{key} is now {shown}."
+        if key.strip().lower() == "ideas_channel" and updated.ideas_channel:
+            # the way to retry cards the platform refused until the outbox gave up
+            reposted = await ctx.services.ideas.repost_cards(ctx, updated.ideas_channel)
+            if reposted:
+                text += (
+                    f" {plural(reposted, 'idea card')} that could not be posted "
+                    f"{'is' if reposted == 1 else 'are'} being posted there now."
+                )
         scheme = updated.vote_scheme()
         if scheme != ctx.settings.vote_scheme():
             # each idea keeps the voting it was created with: nothing is reinterpreted

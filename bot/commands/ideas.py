@@ -127,13 +127,3 @@ def register(registry: Registry) -> None:
     )
     async def reject(ctx: Context, idea: int, reason: str = "") -> Reply:
         return await moderation.reject(ctx, idea, reason)
-
-    @registry.command(
-        "idea",
-        "repost",
-        "Post an idea's card again after the platform refused it",
-        IDEA,
-        moderator=True,
-    )
-    async def repost(ctx: Context, idea: int) -> Reply:
-        return await ctx.services.ideas.repost(ctx, idea)

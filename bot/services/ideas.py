@@ -259,7 +259,7 @@ class IdeaService:
 
     async def _card_given_up(self, item: OutboxItem, reason: str, now: datetime) -> None:
         """A card that could not be posted is flagged in the audit log (``/idea show`` says it
-        too, and ``/idea repost`` tries again)."""
+        too; setting ``ideas_channel`` posts it again: ``repost_cards``)."""
         target = f"idea:{payload_id(item, 'idea')}"
         detail = f"card could not be posted in {item.address}: {reason}"
         await self.storage.audit.add(
@@ -284,24 +284,18 @@ class IdeaService:
         await self.outbox.card_edit(ctx.community_id, key, idea_id)
         self.outbox.soon(ctx, key)
 
-    async def repost(self, ctx: Context, idea_id: int) -> Reply:
-        """A moderator's retry of a card that could not be posted, to today's ideas channel."""
-        ctx.require_moderator()
-        idea = await self.get(ctx, idea_id)
-        if idea.message_id is not None:
-            raise UserError(f"Idea #{idea.id} already has its card.")
-        if idea.status in GONE_STATUSES:
-            raise UserError(f"Idea #{idea.id} is {idea.status.label}, so it gets no card.")
-        channel = self.card_channel(ctx, idea)
-        key = card_key(idea.id)
-        rows = await self.storage.outbox.with_key(ctx.community_id, key)
-        if rows:
-            await self.storage.outbox.again(rows[0].id, channel, ctx.now)
-        else:
-            await self.outbox.card(ctx.community_id, idea.id, channel)
-        await ctx.audit("idea.repost", f"idea:{idea.id}", f"card to {channel}")
-        self.outbox.soon(ctx, key)
-        return Reply(f"Posting the card of idea #{idea.id} again, in {channel}.")
+    async def repost_cards(self, ctx: Context, channel_id: str) -> int:
+        """Post again, in ``channel_id``, every card the platform refused until the outbox gave
+        up (a moderator setting ``ideas_channel`` is the retry). Returns how many."""
+        count = 0
+        for item in await self.storage.outbox.given_up(ctx.community_id, "card"):
+            idea = await self.storage.ideas.get(ctx.community_id, payload_id(item, "idea"))
+            if idea is None or idea.message_id is not None or idea.status in GONE_STATUSES:
+                continue
+            if await self.storage.outbox.again(item.id, channel_id, ctx.now):
+                self.outbox.soon(ctx, item.key)
+                count += 1
+        return count
 
     async def card_trouble(self, idea: Idea) -> str:
         """Why an idea that should have a card has none, for ``/idea show``; else ""."""
@@ -313,8 +307,8 @@ class IdeaService:
         row = rows[0]
         if row.delivered_at is not None:
             return (
-                f"\nIts card could not be posted ({row.failed}). "
-                f"A moderator can try again with `/idea repost {idea.id}`."
+                f"\nIts card could not be posted ({row.failed}). A moderator can post it again "
+                "by setting the ideas channel: `/cocreate config set ideas_channel CHANNEL`."
             )
         return f"\nIts card is not posted yet ({row.failed}); the bot keeps trying."
 

@@ -77,6 +77,14 @@ class SqliteOutboxRepo:
         )
         return [_item(r) for r in rows]
 
+    async def given_up(self, community_id: str, kind: str) -> list[OutboxItem]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM outbox WHERE community_id = ? AND kind = ?"
+            " AND delivered_at IS NOT NULL AND message_id IS NULL AND failed != '' ORDER BY id",
+            (community_id, kind),
+        )
+        return [_item(r) for r in rows]
+
     async def again(self, item_id: int, address: str, now: datetime) -> bool:
         cur = await self.db.execute(
             "UPDATE outbox SET address = ?, due_at = ?, attempts = 0, sent_at = NULL,"

@@ -212,21 +212,20 @@ async def test_a_card_the_platform_keeps_refusing_is_flagged_and_can_be_posted_a
     assert h.platform.cards == {}
     shown = await h.cmd(h.member("bob"), "idea show", idea=idea_id)
     assert (
-        "Its card could not be posted (channel ideas not found). "
-        "A moderator can try again with `/idea repost 1`."
+        "Its card could not be posted (channel ideas not found). A moderator can post it again "
+        "by setting the ideas channel: `/cocreate config set ideas_channel CHANNEL`."
     ) in shown.text
     audit = await h.cmd(h.moderator(), "cocreate audit")
     assert audit.table is not None
     assert any("card could not be posted in ideas" in " ".join(row) for row in audit.table.rows)
 
-    refused = await h.cmd(h.member("bob"), "idea repost", idea=idea_id)
-    assert not refused.ok and "moderators" in refused.text
-    assert (await h.text(h.moderator(), "/cocreate config set ideas_channel cards")).ok
-    reply = await h.cmd(h.moderator(), "idea repost", idea=idea_id)
-    assert reply.ok and reply.text == "Posting the card of idea #1 again, in cards.", reply.text
+    reply = await h.text(h.moderator(), "/cocreate config set ideas_channel cards")
+    assert reply.ok, reply.text
+    assert reply.text.endswith("1 idea card that could not be posted is being posted there now.")
     assert [s.channel_id for s in h.platform.posts] == ["cards"]
     assert (await h.react(h.member("bob"), idea_id)).ok
-    again = await h.cmd(h.moderator(), "idea repost", idea=idea_id)
-    assert not again.ok and again.text.endswith("Idea #1 already has its card."), again.text
+    again = await h.text(h.moderator(), "/cocreate config set ideas_channel cards")
+    assert again.text == "ideas_channel is now cards.", again.text
+    assert len(h.platform.posts) == 1
     shown = await h.cmd(h.member("bob"), "idea show", idea=idea_id)
     assert "could not be posted" not in shown.text and "not posted yet" not in shown.text
