@@ -5,7 +5,6 @@ Moderation (statuses, merges, the review queue) lives in ``idea_moderation.py``.
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -338,13 +337,6 @@ class IdeaService:
                     found[(community_id, idea.id)] = (idea.channel_id, idea.message_id, card)
         return found
 
-    def refresh(self, ctx: Context, *idea_ids: int) -> None:
-        cards = self.cards
-        if cards is None:
-            return
-        for idea_id in idea_ids:
-            ctx.later(functools.partial(_request, cards, ctx.community_id, idea_id))
-
     # -- browse -------------------------------------------------------------------------
     async def list_ideas(
         self,
@@ -467,7 +459,3 @@ def withdrawn_points_note(taken: int, kept: int) -> str:
             "they are held for a reward; a balance never goes below zero."
         )
     return note
-
-
-async def _request(cards: CardRefresher, community_id: str, idea_id: int) -> None:
-    cards.request(community_id, idea_id)

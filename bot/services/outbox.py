@@ -173,10 +173,6 @@ class Outbox:
             sent += await self._one(item)
         return sent
 
-    async def flush(self) -> None:
-        """Deliver what is due (an after-commit step for whoever stored something)."""
-        await self.deliver()
-
     async def deliver(self) -> int:
         """Send everything due now; returns how many were delivered. One sender at a time."""
         sent = 0
