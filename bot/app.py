@@ -26,7 +26,7 @@ from bot.ports import Platform, Storage
 from bot.scheduler import RoundScheduler
 from bot.services.campaigns import CampaignService
 from bot.services.cards import load_cards
-from bot.services.delivery import CardRefresher, Delivery
+from bot.services.delivery import CardRefresher
 from bot.services.idea_moderation import IdeaModeration
 from bot.services.ideas import IdeaService
 from bot.services.outbox import Outbox
@@ -77,13 +77,12 @@ def build_app(
     def notification_failed(kind: str) -> None:
         counters.inc("cocreate_notifications_failed_total")
 
-    delivery = Delivery(platform, on_failure=notification_failed)
     outbox = Outbox(storage, platform, clock, on_failure=notification_failed)
     cards = CardRefresher(platform, functools.partial(load_cards, storage), interval=card_interval)
     points = PointsService(storage)
-    ideas = IdeaService(storage, points, platform, cards)
+    ideas = IdeaService(storage, points, platform, cards, outbox)
     voting = VotingService(storage, points, cards, outbox, platform, clock, metrics)
-    moderation = IdeaModeration(storage, ideas, points, voting, delivery)
+    moderation = IdeaModeration(storage, ideas, points, voting, outbox)
 
     async def due_times_changed() -> None:
         # the one cycle (steps re-arm the scheduler, the scheduler runs steps), closed here:
@@ -92,8 +91,8 @@ def build_app(
 
     steps = RoundSteps(storage, points, ideas, voting, outbox, clock, due_times_changed)
     campaigns = CampaignService(storage, steps)
-    prompts = PromptService(storage, points, delivery)
-    rewards = RewardService(storage, points, delivery)
+    prompts = PromptService(storage, points, outbox)
+    rewards = RewardService(storage, points, outbox)
     scheduler = RoundScheduler(
         storage, steps, outbox, clock, metrics, retention=Retention(storage, clock)
     )
@@ -102,9 +101,9 @@ def build_app(
     idea_commands.register(registry, ideas, moderation)
     campaign_commands.register(registry, campaigns)
     prompt_commands.register(registry, prompts)
-    points_commands.register(registry, storage, points, campaigns, delivery)
+    points_commands.register(registry, storage, points, campaigns, outbox)
     reward_commands.register(registry, storage, rewards)
-    cocreate_commands.register(registry, storage)
+    cocreate_commands.register(registry, storage, ideas)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
     return App(

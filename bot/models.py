@@ -245,7 +245,8 @@ def title_key(title: str) -> str:
 
 @dataclass(slots=True)
 class OutboxItem:
-    """A stored announcement: a channel post or a DM, delivered exactly once."""
+    """Something the bot owes: a channel post or a DM (kind "message"), an idea's card posted
+    or edited ("card", "card_edit"), a prompt posted ("prompt"); delivered exactly once."""
 
     id: int
     community_id: str
@@ -260,3 +261,4 @@ class OutboxItem:
     delivered_at: datetime | None = None
     message_id: str | None = None
     failed: str = ""
+    kind: str = "message"

@@ -25,8 +25,11 @@ class PlatformRouter:
             raise DeliveryError(f"no platform adapter is running for {prefix!r}")
         return platform
 
-    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
-        return await self.for_community(community_id).post_card(community_id, channel_id, card)
+    async def post_card(
+        self, community_id: str, channel_id: str, card: IdeaCard, key: str | None = None
+    ) -> PostedCard:
+        platform = self.for_community(community_id)
+        return await platform.post_card(community_id, channel_id, card, key)
 
     async def update_card(
         self, community_id: str, channel_id: str, message_id: str, card: IdeaCard

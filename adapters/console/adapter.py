@@ -66,8 +66,10 @@ class ConsolePlatform(MemoryPlatform):
     threads: dict[str, str] = field(default_factory=dict)
     run: str = field(default_factory=lambda: f"{uuid.uuid4().hex[:8]}-")
 
-    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
-        posted = await super().post_card(community_id, channel_id, card)
+    async def post_card(
+        self, community_id: str, channel_id: str, card: IdeaCard, key: str | None = None
+    ) -> PostedCard:
+        posted = await super().post_card(community_id, channel_id, card, key)
         if posted.thread_id is not None:
             self.threads[posted.message_id] = posted.thread_id
         return posted

@@ -50,7 +50,12 @@ class DiscordPlatform:
         self.client = client
 
     # -- cards ---------------------------------------------------------------------------
-    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
+    async def post_card(
+        self, community_id: str, channel_id: str, card: IdeaCard, key: str | None = None
+    ) -> PostedCard:
+        """With a ``key``, the card message carries a nonce derived from it, as in ``send``, and
+        a card handed back that way keeps the thread it already has. (A forum post cannot carry
+        a nonce: a resend after a crash there can make a second post.)"""
         channel = await self._channel(channel_id)
         embed = render.card_embed(card)
         name = L.one_line(f"#{card.idea_id} {card.title}", L.THREAD_NAME)
@@ -66,13 +71,16 @@ class DiscordPlatform:
             return PostedCard(str(thread.id), str(message.id), str(thread.id), thread.jump_url)
         if not isinstance(channel, discord.abc.Messageable):
             raise DeliveryError(f"channel {channel_id} cannot hold idea cards")
-        message = await delivered(
-            "idea card", lambda: channel.send(embed=embed, allowed_mentions=render.NO_PINGS)
-        )
+        kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": render.NO_PINGS}
+        if key is not None:
+            kwargs["nonce"] = ids.send_nonce(channel_id, key)
+        message = await delivered("idea card", lambda: channel.send(**kwargs))
         await self._add_votes(message, card.vote_emojis)
         thread_id: str | None = None
         thread_url: str | None = None
-        if not isinstance(channel, discord.Thread):  # no threads inside threads
+        if message.thread is not None:  # the card came back from an earlier attempt
+            thread_id, thread_url = str(message.thread.id), message.thread.jump_url
+        elif not isinstance(channel, discord.Thread):  # no threads inside threads
             try:
                 thread = await message.create_thread(name=name)
                 thread_id, thread_url = str(thread.id), thread.jump_url

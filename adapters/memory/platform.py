@@ -39,6 +39,8 @@ class MemoryPlatform:
     reactions: dict[str, list[ReactionSeen]] = field(default_factory=dict)
     #: (channel id, outbox key) -> message id: posts with a key are not repeated
     sent_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: (channel id, outbox key) -> the card posted with that key
+    keyed_cards: dict[tuple[str, str], PostedCard] = field(default_factory=dict)
     #: a mark in every message and thread id, for platforms that restart on a database that
     #: already holds cards (the console); tests leave it empty and get m1, m2, ...
     run: str = ""
@@ -47,16 +49,23 @@ class MemoryPlatform:
     def _next(self, prefix: str) -> str:
         return f"{prefix}{self.run}{next(self._ids)}"
 
-    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
+    async def post_card(
+        self, community_id: str, channel_id: str, card: IdeaCard, key: str | None = None
+    ) -> PostedCard:
         if channel_id in self.missing_channels:
             raise DeliveryError(f"channel {channel_id} not found")
+        if key is not None and (channel_id, key) in self.keyed_cards:
+            return self.keyed_cards[(channel_id, key)]  # a repeat with the same key is dropped
         message_id = self._next("m")
         thread_id = self._next("t")
         self.cards[message_id] = card
         self.card_channels[message_id] = channel_id
         self.bot_reactions[message_id] = card.vote_emojis
         self.posts.append(Sent(community_id, channel_id, message_id, Message(text="", card=card)))
-        return PostedCard(channel_id, message_id, thread_id, f"memory://{channel_id}/{thread_id}")
+        posted = PostedCard(channel_id, message_id, thread_id, f"memory://{channel_id}/{thread_id}")
+        if key is not None:
+            self.keyed_cards[(channel_id, key)] = posted
+        return posted
 
     async def update_card(
         self, community_id: str, channel_id: str, message_id: str, card: IdeaCard

@@ -59,19 +59,30 @@ class SlackPlatform:
         team = team_of_community(community_id)
         return team, await self.clients.for_team(team)
 
-    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
+    async def post_card(
+        self, community_id: str, channel_id: str, card: IdeaCard, key: str | None = None
+    ) -> PostedCard:
+        """With a ``key``, the card carries it as message metadata and a resend first looks for
+        it in the channel's recent history, as ``send`` does."""
         _, client = await self._client(community_id)
-        try:
-            posted = await self._post_joining(
-                client,
-                channel=channel_id,
-                text=blocks.card_fallback(card),
-                blocks=blocks.card_blocks(card),
-            )
-        except SlackApiError as exc:
-            raise DeliveryError(f"chat.postMessage failed: {_error(exc)}") from exc
-        ts = str(posted["ts"])
-        channel = str(posted.get("channel") or channel_id)
+        earlier = None if key is None else await self._already_posted(client, channel_id, key)
+        if earlier is not None:
+            log.info("idea card already posted", extra={"key": key, "ts": earlier})
+            ts, channel = earlier, channel_id
+        else:
+            extra = {"metadata": outbox_metadata(key)} if key is not None else {}
+            try:
+                posted = await self._post_joining(
+                    client,
+                    channel=channel_id,
+                    text=blocks.card_fallback(card),
+                    blocks=blocks.card_blocks(card),
+                    **extra,
+                )
+            except SlackApiError as exc:
+                raise DeliveryError(f"chat.postMessage failed: {_error(exc)}") from exc
+            ts = str(posted["ts"])
+            channel = str(posted.get("channel") or channel_id)
         for emoji in card.vote_emojis:
             await self._add_reaction(client, channel, ts, emoji)
         return PostedCard(channel, ts, ts, await self._permalink(client, channel, ts))

@@ -15,6 +15,7 @@ from bot.csvsafe import records_csv
 from bot.errors import UserError
 from bot.ports import Storage
 from bot.replies import Attachment, Reply, Table
+from bot.services.ideas import IdeaService
 from bot.wording import join_names, member_names, plural
 from config.community import SettingError, apply_setting, describe_setting, flatten
 
@@ -29,7 +30,7 @@ EXPORT_NOUNS = {
 }
 
 
-def register(registry: Registry, storage: Storage) -> None:
+def register(registry: Registry, storage: Storage, ideas: IdeaService) -> None:
     @registry.command(
         "cocreate",
         "help",
@@ -79,6 +80,14 @@ def register(registry: Registry, storage: Storage) -> None:
         await write_audit(storage.audit, ctx, "config.set", key, value)
         shown = dict(flatten(updated))[key.strip().lower()]
         text = f"{key} is now {shown}."
+        if key.strip().lower() == "ideas_channel" and updated.ideas_channel:
+            # the way to retry cards the platform refused until the outbox gave up
+            reposted = await ideas.repost_cards(ctx, updated.ideas_channel)
+            if reposted:
+                text += (
+                    f" {plural(reposted, 'idea card')} that could not be posted "
+                    f"{'is' if reposted == 1 else 'are'} being posted there now."
+                )
         scheme = updated.vote_scheme()
         if scheme != ctx.settings.vote_scheme():
             # each idea keeps the voting it was created with: nothing is reinterpreted

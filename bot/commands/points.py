@@ -21,7 +21,7 @@ from bot.ports.community import MemberRepo
 from bot.ports.ledger import LedgerRepo
 from bot.replies import Message, Reply, Table
 from bot.services.campaigns import CampaignService
-from bot.services.delivery import Delivery
+from bot.services.outbox import Outbox
 from bot.services.points import MAX_ADJUSTMENT, PointsService, ShortBalance
 from bot.wording import member_name, member_names, ordinal, plural
 from config.community import rule_name
@@ -90,19 +90,17 @@ async def _standing(ledger: LedgerRepo, ctx: Context, member_id: str) -> str:
     return f"{plural(balance, 'point')}{where}"
 
 
-def _dm(delivery: Delivery, ctx: Context, member_id: str, text: str) -> None:
-    community = ctx.community_id
-
-    async def send() -> None:
-        await delivery.notify(community, [member_id], Message(text=text))
-
-    ctx.later(send)
+async def _dm(outbox: Outbox, ctx: Context, member_id: str, text: str) -> None:
+    """Tell the member through the outbox, stored with the adjustment."""
+    key = f"points:{ctx.event_id}"
+    await outbox.member(ctx.community_id, key, member_id, Message(text=text))
+    outbox.soon(ctx, key)
 
 
 async def _adjust(
     storage: Storage,
     points: PointsService,
-    delivery: Delivery,
+    outbox: Outbox,
     ctx: Context,
     member: str,
     amount: int,
@@ -144,8 +142,8 @@ async def _adjust(
     )
     balance = await storage.ledger.balance(community, member)
     change = f"+{amount:,}" if amount > 0 else f"-{-amount:,}"
-    _dm(
-        delivery,
+    await _dm(
+        outbox,
         ctx,
         member,
         f"A moderator changed your points by {change}: {reason}. "
@@ -162,7 +160,7 @@ def register(
     storage: Storage,
     points: PointsService,
     campaigns: CampaignService,
-    delivery: Delivery,
+    outbox: Outbox,
 ) -> None:
     """Add /points and /leaderboard to the registry."""
     member_opt = Option("member", "a member (mention or id); yourself if left out", "member")
@@ -223,7 +221,7 @@ def register(
         moderator=True,
     )
     async def grant(ctx: Context, member: str, amount: int, reason: str) -> Reply:
-        return await _adjust(storage, points, delivery, ctx, member, amount, reason)
+        return await _adjust(storage, points, outbox, ctx, member, amount, reason)
 
     @registry.command(
         "points",
@@ -235,7 +233,7 @@ def register(
         moderator=True,
     )
     async def deduct(ctx: Context, member: str, amount: int, reason: str) -> Reply:
-        return await _adjust(storage, points, delivery, ctx, member, -amount, reason)
+        return await _adjust(storage, points, outbox, ctx, member, -amount, reason)
 
     @registry.command(
         "leaderboard",

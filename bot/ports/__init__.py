@@ -56,8 +56,11 @@ class ReactionSeen:
 class Platform(Protocol):
     """What the engine asks of a chat platform. Implementations raise ``DeliveryError``."""
 
-    async def post_card(self, community_id: str, channel_id: str, card: IdeaCard) -> PostedCard:
-        """Post an idea card, add the vote emojis, open its discussion thread."""
+    async def post_card(
+        self, community_id: str, channel_id: str, card: IdeaCard, key: str | None = None
+    ) -> PostedCard:
+        """Post an idea card, add the vote emojis, open its discussion thread. A ``key`` works
+        as for ``send``: a second post with it hands back the card already posted."""
         ...
 
     async def update_card(

@@ -82,9 +82,31 @@ class CampaignRepo(Protocol):
 
 class OutboxRepo(Protocol):
     async def add(
-        self, community_id: str, key: str, target: str, address: str, payload: str, now: datetime
+        self,
+        community_id: str,
+        key: str,
+        target: str,
+        address: str,
+        payload: str,
+        now: datetime,
+        kind: str = "message",
     ) -> bool: ...
     async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]: ...
+    async def due_with_keys(
+        self, community_id: str, keys: list[str], now: datetime
+    ) -> list[OutboxItem]:
+        """The undelivered rows due now stored under these keys (what a command just wrote)."""
+        ...
+
+    async def with_key(self, community_id: str, key: str) -> list[OutboxItem]: ...
+    async def given_up(self, community_id: str, kind: str) -> list[OutboxItem]:
+        """The rows of ``kind`` that the outbox stopped trying to deliver."""
+        ...
+
+    async def again(self, item_id: int, address: str, now: datetime) -> bool:
+        """Make a given-up row due again now, to ``address``, with a fresh count of attempts."""
+        ...
+
     async def next_due(self) -> datetime | None: ...
     async def started(self, item_id: int, now: datetime, lease_until: datetime) -> bool: ...
     async def delivered(self, item_id: int, message_id: str | None, now: datetime) -> None: ...

@@ -1,8 +1,6 @@
-"""Getting things to people: DMs that may fail, channel posts, and coalesced card edits.
-
-A notification that cannot be delivered (closed DMs, a deleted channel) is logged and counted,
-and never fails the action that caused it. Card edits are coalesced per card: a burst of a
-thousand reactions produces a handful of edits, each showing the tally as it is when sent.
+"""Live card edits, coalesced per card: a burst of a thousand reactions produces a handful of
+edits, each showing the tally as it is when sent. (Posts, DMs and the edits that must not be
+lost, a status change or a closed round's tallies, go through the outbox.)
 """
 
 from __future__ import annotations
@@ -10,57 +8,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 
-from bot.errors import DeliveryError
 from bot.ports import Platform
-from bot.replies import IdeaCard, Message
+from bot.replies import IdeaCard
 
 log = logging.getLogger(__name__)
 
 CardKey = tuple[str, int]  # (community id, idea id)
 #: loads many cards in one go: (channel id, message id, card) for each key that has a card
 CardLoader = Callable[[list[CardKey]], Awaitable[dict[CardKey, tuple[str, str, IdeaCard]]]]
-FailureHook = Callable[[str], None]
-
-
-class Delivery:
-    def __init__(self, platform: Platform, on_failure: FailureHook | None = None) -> None:
-        self.platform = platform
-        self._on_failure = on_failure or (lambda kind: None)
-
-    async def notify(self, community_id: str, member_ids: Iterable[str], message: Message) -> int:
-        """DM each member; returns how many were delivered. Failures are logged, not raised."""
-        delivered = 0
-        for member_id in dict.fromkeys(member_ids):
-            try:
-                await self.platform.notify(community_id, member_id, message)
-                delivered += 1
-            except DeliveryError as exc:
-                self._on_failure("notify")
-                log.info(
-                    "notification not delivered",
-                    extra={"community": community_id, "member": member_id, "reason": str(exc)},
-                )
-            except Exception:
-                self._on_failure("notify")
-                log.exception("notification failed", extra={"community": community_id})
-        return delivered
-
-    async def post(self, community_id: str, channel_id: str, message: Message) -> str | None:
-        """Post to a channel; returns the message id, or None if the platform refused."""
-        try:
-            return await self.platform.send(community_id, channel_id, message)
-        except DeliveryError as exc:
-            self._on_failure("post")
-            log.warning(
-                "channel post not delivered",
-                extra={"community": community_id, "channel": channel_id, "reason": str(exc)},
-            )
-        except Exception:
-            self._on_failure("post")
-            log.exception("channel post failed", extra={"community": community_id})
-        return None
 
 
 class CardRefresher:

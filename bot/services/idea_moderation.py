@@ -1,8 +1,8 @@
 """What moderators do to ideas: statuses, merges and the review queue.
 
 Each change is a conditional update (``... WHERE status = expected``), is written to the audit
-log, and tells the author and every voter after the commit. A notification that cannot be
-delivered never fails the change.
+log, and tells the author and every voter through the outbox (stored with the change, delivered
+right after the commit). A notification that cannot be delivered never fails the change.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from bot.models import GONE_STATUSES, SETTABLE_STATUSES, Idea, IdeaStatus
 from bot.ports import Storage
 from bot.ports.ideas import IdeaFilter
 from bot.replies import Message, Reply, Table
-from bot.services.delivery import Delivery
 from bot.services.ideas import IdeaService
+from bot.services.outbox import Outbox
 from bot.services.points import PointsService
 from bot.services.voting import VotingService
 from bot.wording import plural, quoted
@@ -39,22 +39,21 @@ class IdeaModeration:
         ideas: IdeaService,
         points: PointsService,
         voting: VotingService,
-        delivery: Delivery,
+        outbox: Outbox,
     ) -> None:
         self.storage = storage
         self.ideas = ideas
         self.points = points
         self.voting = voting
-        self.delivery = delivery
+        self.outbox = outbox
 
-    def notify_watchers(self, ctx: Context, idea: Idea, voters: list[str], text: str) -> None:
-        """DM the author and every voter once the transaction commits."""
-        members = [idea.author_id, *voters]
+    async def notify_watchers(self, ctx: Context, idea: Idea, voters: list[str], text: str) -> None:
+        """DM the author and every voter: stored in the outbox with the change."""
+        key = f"idea:{idea.id}:notice:{ctx.event_id}"
         message = Message(text=text)
-        ctx.later(lambda: self._notify(ctx, members, message))
-
-    async def _notify(self, ctx: Context, members: list[str], message: Message) -> None:
-        await self.delivery.notify(ctx.community_id, members, message)
+        for member in dict.fromkeys([idea.author_id, *voters]):
+            await self.outbox.member(ctx.community_id, key, member, message)
+        self.outbox.soon(ctx, key)
 
     async def set_status(self, ctx: Context, idea_id: int, status: str, reason: str = "") -> Reply:
         ideas = self.ideas
@@ -93,10 +92,10 @@ class IdeaModeration:
         )
         voters = await self.storage.votes.voters(idea.id)
         because = f" Reason: {reason}" if reason else ""
-        self.notify_watchers(
+        await self.notify_watchers(
             ctx, idea, voters, f"Idea #{idea.id} {quoted(idea.title)} is now {new.label}.{because}"
         )
-        ideas.refresh(ctx, idea.id)
+        await ideas.edit_card(ctx, idea.id)
         return Reply(f"Idea #{idea.id} is now {new.label}.", ephemeral=False)
 
     async def merge(self, ctx: Context, duplicate_id: int, into: int) -> Reply:
@@ -151,14 +150,15 @@ class IdeaModeration:
             f"into idea:{target.id}, {plural(moved, 'vote')} moved",
         )
         await self.voting.check_milestones(ctx, target)
-        self.notify_watchers(
+        await self.notify_watchers(
             ctx,
             dup,
             dup_voters,
             f"Idea #{dup.id} {quoted(dup.title)} was merged into "
             f"#{target.id} {quoted(target.title)}; its votes now count there.",
         )
-        ideas.refresh(ctx, dup.id, target.id)
+        await ideas.edit_card(ctx, dup.id)
+        await ideas.edit_card(ctx, target.id)
         votes = f"{plural(moved, 'vote')} moved"
         if dropped:
             votes += (
@@ -181,7 +181,7 @@ class IdeaModeration:
         idea.status = IdeaStatus.NEW
         await ideas.go_live(ctx, idea)
         await audit(self.storage.audit, ctx, "idea.approve", f"idea:{idea.id}")
-        self.notify_watchers(
+        await self.notify_watchers(
             ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was approved and is live."
         )
         return Reply(f"Idea #{idea.id} is approved and posted.")
@@ -201,7 +201,7 @@ class IdeaModeration:
         await self.storage.ideas.save(idea)
         await audit(self.storage.audit, ctx, "idea.reject", f"idea:{idea.id}", reason)
         because = f" Reason: {reason}" if reason else ""
-        self.notify_watchers(
+        await self.notify_watchers(
             ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was not approved.{because}"
         )
         return Reply(f"Idea #{idea.id} is rejected.")

@@ -2,8 +2,9 @@
 
 The service is the only place that decides what a valid prompt and a valid answer are; the
 schema repeats the essentials (kinds, ranges, one response per member) so that a bug here cannot
-store a second response or an out-of-range score. Posting the prompt is platform I/O and runs
-after the commit, so a slow or failing platform never holds the database or loses the prompt.
+store a second response or an out-of-range score. Posting the prompt goes through the outbox:
+stored with the prompt, delivered after the commit (and again after a crash or a refusal), so a
+slow or failing platform never holds the database or loses the post.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from bot.context import audit
 from bot.errors import NotFound, UserError
+from bot.models import OutboxItem
 from bot.ports import Storage
 from bot.ports.prompts import PROMPT_KINDS, NewPrompt, Prompt, PromptKind, Subject
 from bot.replies import Attachment, Message, PromptView, Reply, Table
 from bot.services import anonymity
-from bot.services.delivery import Delivery
+from bot.services.outbox import Outbox, payload_id, prompt_key
 from bot.services.points import PointsService
 from bot.services.prompt_results import (
     export_csv,
@@ -39,10 +41,11 @@ LIST_LIMIT = 25
 
 
 class PromptService:
-    def __init__(self, storage: Storage, points: PointsService, delivery: Delivery) -> None:
+    def __init__(self, storage: Storage, points: PointsService, outbox: Outbox) -> None:
         self.storage = storage
         self.points = points
-        self.delivery = delivery
+        self.outbox = outbox
+        outbox.register("prompt", self.deliver_post)
 
     # -- moderators ---------------------------------------------------------------------------
     async def create(
@@ -102,7 +105,8 @@ class PromptService:
         channel = ctx.settings.prompts_channel or ctx.channel_id
         where = "Set `prompts_channel` to post it."
         if channel:
-            ctx.later(lambda: self._post(prompt.id, ctx.community_id, channel, view))
+            await self.outbox.prompt(ctx.community_id, prompt.id, channel)
+            self.outbox.soon(ctx, prompt_key(prompt.id))
             where = f"Posting it to channel {channel}."
         return Reply(
             text=f"Prompt #{prompt.id} created. {where}",
@@ -258,17 +262,25 @@ class PromptService:
             return f"open until {describe(prompt.closes_at, ctx.settings.timezone)}"
         return "open"
 
-    async def _post(
-        self, prompt_id: int, community_id: str, channel: str, view: PromptView
-    ) -> None:
-        text = f"Feedback prompt #{prompt_id}: {view.question}"
-        message_id = await self.delivery.post(
-            community_id, channel, Message(text=text, prompt=view)
-        )
-        if message_id is None:
-            return
+    async def deliver_post(self, item: OutboxItem, key: str, now: datetime) -> str | None:
+        """Post the prompt as it is now and record where; a prompt already recorded as posted
+        (a crash after the record) is not posted again, and a crash between the post and the
+        record resends with the same key, which the platform drops."""
         async with self.storage.transaction():
-            await self.storage.prompts.set_message(community_id, prompt_id, channel, message_id)
+            prompt = await self.storage.prompts.get(item.community_id, payload_id(item, "prompt"))
+            if prompt is None or prompt.message_id is not None:
+                return None if prompt is None else prompt.message_id
+            settings = await self.storage.communities.settings(item.community_id)
+        view = prompt_view(prompt, settings.timezone, now)
+        text = f"Feedback prompt #{prompt.id}: {view.question}"
+        message_id = await self.outbox.platform.send(
+            item.community_id, item.address, Message(text=text, prompt=view), key
+        )
+        async with self.storage.transaction():
+            await self.storage.prompts.set_message(
+                item.community_id, prompt.id, item.address, message_id
+            )
+        return message_id
 
     async def _subject(self, community_id: str, raw: str) -> Subject:
         """An idea (``idea:12``, ``#12``, ``12``), a campaign by name, or else a product name."""

@@ -17,7 +17,7 @@ from bot.errors import NotFound, UserError
 from bot.ports import Storage
 from bot.ports.rewards import Redemption, RedemptionStatus, Reward
 from bot.replies import Message
-from bot.services.delivery import Delivery
+from bot.services.outbox import Outbox
 from bot.services.points import MAX_ADJUSTMENT, PointsService
 from bot.wording import plural, quoted
 
@@ -63,10 +63,10 @@ def describe_stock(reward: Reward) -> str:
 
 
 class RewardService:
-    def __init__(self, storage: Storage, points: PointsService, delivery: Delivery) -> None:
+    def __init__(self, storage: Storage, points: PointsService, outbox: Outbox) -> None:
         self.storage = storage
         self.points = points
-        self.delivery = delivery
+        self.outbox = outbox
 
     # -- lookups ----------------------------------------------------------------------------
     async def find(self, community_id: str, ref: str) -> Reward:
@@ -228,11 +228,11 @@ class RewardService:
                 detail=f"{found.reward_name} for member:{found.member_id} "
                 f"({plural(found.cost, 'point')})",
             )
-        self._tell(
-            ctx,
-            found.member_id,
-            f"Your request #{found.id} for {found.reward_name} was approved. Enjoy!",
-        )
+            await self._tell(
+                ctx,
+                found,
+                f"Your request #{found.id} for {found.reward_name} was approved. Enjoy!",
+            )
         return found
 
     async def reject(self, ctx: Context, redemption_id: int, reason: str = "") -> int:
@@ -251,13 +251,13 @@ class RewardService:
                 target=f"redemption:{found.id}",
                 detail=f"{found.reward_name} for member:{found.member_id}; {reason or 'no reason'}",
             )
-        because = f": {reason}" if reason else "."
-        self._tell(
-            ctx,
-            found.member_id,
-            f"Your request #{found.id} for {found.reward_name} was declined{because} "
-            f"Your {plural(released, 'point')} {'is' if released == 1 else 'are'} back.",
-        )
+            because = f": {reason}" if reason else "."
+            await self._tell(
+                ctx,
+                found,
+                f"Your request #{found.id} for {found.reward_name} was declined{because} "
+                f"Your {plural(released, 'point')} {'is' if released == 1 else 'are'} back.",
+            )
         return released
 
     async def _decide(
@@ -269,14 +269,12 @@ class RewardService:
         if not done:  # decided by someone else between our read and the update
             raise UserError(f"Redemption #{found.id} was already decided.")
 
-    def _tell(self, ctx: Context, member_id: str, text: str) -> None:
-        """DM after commit; an undeliverable DM is logged by Delivery and fails nothing."""
-        community = ctx.community_id
-
-        async def send() -> None:
-            await self.delivery.notify(community, [member_id], Message(text=text))
-
-        ctx.later(send)
+    async def _tell(self, ctx: Context, found: Redemption, text: str) -> None:
+        """DM the member through the outbox, stored with the decision (one decision per
+        request, so the request names the notice); an undeliverable DM fails nothing."""
+        key = f"redemption:{found.id}:decided"
+        await self.outbox.member(ctx.community_id, key, found.member_id, Message(text=text))
+        self.outbox.soon(ctx, key)
 
 
 def _check_name(name: str) -> None:

@@ -106,7 +106,7 @@ class RoundSteps:
     ) -> None:
         channel = ctx.settings.announcements_channel or campaign.channel_id or ctx.channel_id
         await self.outbox.channel(ctx.community_id, key, channel, Message(text=text, table=table))
-        ctx.later(self.outbox.flush)
+        self.outbox.soon(ctx, key)
 
     def changed(self, ctx: Context) -> None:
         ctx.later(self.on_change)
@@ -219,6 +219,7 @@ class RoundSteps:
         paid = 0
         for place, (idea, _) in enumerate(winners, start=1):
             paid += await self.reward_winner(ctx, campaign, round_, idea, place)
+        await self.final_cards(ctx, round_, entries)
         results = [
             [str(n), str(i.id), i.title, i.author_name, t.describe(i.scheme.mode)]
             for n, (i, t) in enumerate(ranked, start=1)
@@ -297,21 +298,34 @@ class RoundSteps:
                 reason=f"{ordinal(place)} place in {campaign.name}",
             )
             paid = 1
+            notice = f"round:{round_.id}:winner:{idea.id}"
             await self.outbox.member(
                 ctx.community_id,
-                f"round:{round_.id}:winner:{idea.id}",
+                notice,
                 idea.author_id,
                 Message(
                     text=f"🏆 Your idea #{idea.id} {quoted(idea.title)} placed {ordinal(place)} in "
                     f"{campaign.name}!"
                 ),
             )
+            self.outbox.soon(ctx, notice)
         if idea.status in (IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW):
             await self.storage.ideas.set_status(
                 ctx.community_id, idea.id, idea.status, IdeaStatus.PLANNED, ctx.now
             )
-            self.ideas.refresh(ctx, idea.id)
+            # the card edit is stored with the final tallies (final_cards)
         return paid
+
+    async def final_cards(
+        self, ctx: Context, round_: Round, entries: list[tuple[Idea, Tally]]
+    ) -> None:
+        """Every card of the round shows its final tally and status: one stored edit per card,
+        so a live edit lost in a crash is made good. They go out with the sweep that follows
+        (not before the close's reply: a round can have thousands of cards)."""
+        for idea, _ in entries:
+            if idea.message_id is not None:
+                key = f"round:{round_.id}:closed:card:{idea.id}"
+                await self.outbox.card_edit(ctx.community_id, key, idea.id)
 
     async def recount_campaign(self, campaign: Campaign) -> None:
         async with self.storage.transaction():

@@ -285,7 +285,7 @@ class VotingService:
             outbox = self.outbox
             key = f"milestone:{idea.id}:{threshold}"
             await outbox.channel(ctx.community_id, key, channel, Message(text=text))
-            ctx.later(outbox.flush)
+            outbox.soon(ctx, key)
         review_at = ctx.settings.review_threshold
         if review_at is not None and support >= review_at and idea.status == IdeaStatus.NEW:
             moved = await self.storage.ideas.set_status(
@@ -307,4 +307,7 @@ class VotingService:
                 )
                 outbox = self.outbox
                 await outbox.member(ctx.community_id, f"review:{idea.id}", idea.author_id, message)
-                ctx.later(outbox.flush)
+                outbox.soon(ctx, f"review:{idea.id}")
+                # the status shows on the card: an edit that must not be lost
+                await outbox.card_edit(ctx.community_id, f"idea:{idea.id}:review", idea.id)
+                outbox.soon(ctx, f"idea:{idea.id}:review")

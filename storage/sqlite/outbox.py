@@ -31,6 +31,7 @@ def _item(row: Any) -> OutboxItem:
         delivered_at=parse_ts(row["delivered_at"]),
         message_id=row["message_id"],
         failed=row["failed"],
+        kind=row["kind"],
     )
 
 
@@ -46,12 +47,49 @@ class SqliteOutboxRepo:
         address: str,
         payload: str,
         now: datetime,
+        kind: str = "message",
     ) -> bool:
-        """Store one message; False if this (key, target, address) is already stored."""
+        """Store one row; False if this (key, target, address) is already stored."""
         cur = await self.db.execute(
             "INSERT OR IGNORE INTO outbox (community_id, key, target, address, payload,"
-            " created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (community_id, key, target, address, payload, ts(now), ts(now)),
+            " created_at, due_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (community_id, key, target, address, payload, ts(now), ts(now), kind),
+        )
+        return cur.rowcount == 1
+
+    async def due_with_keys(
+        self, community_id: str, keys: list[str], now: datetime
+    ) -> list[OutboxItem]:
+        if not keys:
+            return []
+        marks = ", ".join("?" for _ in keys)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM outbox WHERE community_id = ? AND key IN ({marks})"
+            " AND delivered_at IS NULL AND due_at <= ? ORDER BY id",
+            (community_id, *keys, ts(now)),
+        )
+        return [_item(r) for r in rows]
+
+    async def with_key(self, community_id: str, key: str) -> list[OutboxItem]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM outbox WHERE community_id = ? AND key = ? ORDER BY id",
+            (community_id, key),
+        )
+        return [_item(r) for r in rows]
+
+    async def given_up(self, community_id: str, kind: str) -> list[OutboxItem]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM outbox WHERE community_id = ? AND kind = ?"
+            " AND delivered_at IS NOT NULL AND message_id IS NULL AND failed != '' ORDER BY id",
+            (community_id, kind),
+        )
+        return [_item(r) for r in rows]
+
+    async def again(self, item_id: int, address: str, now: datetime) -> bool:
+        cur = await self.db.execute(
+            "UPDATE outbox SET address = ?, due_at = ?, attempts = 0, sent_at = NULL,"
+            " delivered_at = NULL, failed = '' WHERE id = ? AND delivered_at IS NOT NULL",
+            (address, ts(now), item_id),
         )
         return cur.rowcount == 1
 

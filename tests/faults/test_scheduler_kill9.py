@@ -46,7 +46,11 @@ async def _read_back(db: Path) -> dict[str, object]:
         winners = await db_.fetchall(
             "SELECT member_id FROM ledger WHERE rule = 'round_winner' ORDER BY member_id"
         )
-        outbox = await db_.fetchall("SELECT key, delivered_at FROM outbox ORDER BY id")
+        # the closed round's card edits are left out: the harness posted those cards, so the
+        # console platform of the `cocreate run` processes cannot find them to edit
+        outbox = await db_.fetchall(
+            "SELECT key, delivered_at FROM outbox WHERE kind != 'card_edit' ORDER BY id"
+        )
         phase = await db_.scalar("SELECT phase FROM campaigns WHERE name = 'Flash'")
         return {
             "winners": [r[0] for r in winners],

@@ -4,7 +4,7 @@ returns the message it already posted instead of posting a second copy."""
 from __future__ import annotations
 
 from adapters.discord import ids
-from bot.replies import Message
+from bot.replies import IdeaCard, Message
 from tests.adapters.discord.conftest import Bot
 from tests.adapters.discord.fake.model import Channel
 
@@ -61,3 +61,16 @@ async def test_a_keyed_dm_resent_after_a_crash_reaches_the_member_once(bot: Bot)
     assert len(bot.fake.dms_to(winner)) == 1
     await platform.notify(bot.community, winner.id, message)  # unkeyed: a new message
     assert len(bot.fake.dms_to(winner)) == 2
+
+
+async def test_a_keyed_card_resent_after_a_crash_is_the_same_card_with_the_same_thread(
+    bot: Bot,
+) -> None:
+    platform, general = bot.adapter.platform, bot.fake.general.id
+    card = IdeaCard(7, "Oat latte", "", "1", "Ana", "new", None, "no votes yet", ("👍",))
+    first = await platform.post_card(bot.community, general, card, key="idea:7:card")
+    again = await platform.post_card(bot.community, general, card, key="idea:7:card")
+    assert again == first and first.thread_id is not None
+    assert posted_in(bot, general) == [first.message_id]
+    posts = [r for r in bot.fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert {r.body["nonce"] for r in posts} == {ids.send_nonce(general, "idea:7:card")}

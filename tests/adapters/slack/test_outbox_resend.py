@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from adapters.slack.platform import OUTBOX_EVENT, outbox_metadata, posted_with_key
-from bot.replies import Message
+from bot.replies import IdeaCard, Message
 from tests.adapters.slack.conftest import CHANNEL, SlackWorld
 from tests.adapters.slack.fake_slack import TEAM
 
@@ -89,3 +89,16 @@ async def test_a_keyed_dm_resent_after_a_crash_reaches_the_member_once(world: Sl
     ]
     await platform.notify(COMMUNITY, "UWIN", notice)  # unkeyed: posted without a look
     assert len(world.fake.in_channel("DUWIN")) == 2
+
+
+async def test_a_keyed_card_resent_after_a_crash_is_the_same_card(world: SlackWorld) -> None:
+    platform = world.adapter.platform
+    card = IdeaCard(7, "Oat latte", "", "UANA", "Ana", "new", None, "no votes yet", ("👍",))
+    first = await platform.post_card(COMMUNITY, CHANNEL, card, key="idea:7:card")
+    again = await platform.post_card(COMMUNITY, CHANNEL, card, key="idea:7:card")
+    assert again == first
+    assert [m.ts for m in world.fake.in_channel(CHANNEL)] == [first.message_id]
+    assert world.fake.messages[(CHANNEL, first.message_id)].metadata == outbox_metadata(
+        "idea:7:card"
+    )
+    assert len(world.fake.called("chat.postMessage")) == 1
