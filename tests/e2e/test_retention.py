@@ -36,7 +36,8 @@ async def announcing_milestones(h: Harness) -> None:
 
 
 async def a_day_of_traffic(h: Harness, day: int) -> None:
-    """One idea, two votes on it (its milestone announcement goes through the outbox)."""
+    """One idea, two votes on it (its card and its milestone announcement go through the
+    outbox)."""
     idea = await h.submit(h.member(f"author{day}"), f"Idea of day {day}")
     for n in range(2):
         await h.react(h.member(f"voter{day}-{n}"), idea)
@@ -77,7 +78,8 @@ async def test_delivered_outbox_rows_are_pruned_but_pending_ones_never(
     await a_day_of_traffic(h, 1)
     await h.app.scheduler.sweep()
     delivered = await h.db.fetchall("SELECT id, delivered_at FROM outbox")
-    assert len(delivered) == 1 and delivered[0]["delivered_at"] is not None
+    # the idea's card and its milestone announcement, both delivered
+    assert len(delivered) == 2 and all(r["delivered_at"] is not None for r in delivered)
     # a second announcement that the platform keeps refusing: still owed, never pruned
     h.platform.missing_channels.add(ANNOUNCEMENTS)
     await a_day_of_traffic(h, 2)
@@ -93,7 +95,7 @@ async def test_delivered_outbox_rows_are_pruned_but_pending_ones_never(
 async def test_tables_stay_bounded_over_weeks_of_steady_traffic(harness: Harness) -> None:
     h = harness
     await announcing_milestones(h)
-    per_day_events, per_day_outbox = 3, 1  # one submit, two votes; one milestone post
+    per_day_events, per_day_outbox = 3, 2  # one submit, two votes; a card, a milestone post
     window_days = max(EVENT_WINDOW, OUTBOX_WINDOW).days
     high: dict[str, int] = {"processed_events": 0, "outbox": 0}
     for day in range(8 * 7):
