@@ -167,19 +167,23 @@ class IdeaModeration:
             )
         return Reply(f"Merged #{dup.id} into #{target.id}: {votes}.", ephemeral=False)
 
-    async def approve(self, ctx: Context, idea_id: int) -> Reply:
-        ideas = self.ideas
-        idea = await ideas.get(ctx, idea_id)
+    async def _decide(self, ctx: Context, idea_id: int, status: IdeaStatus) -> Idea:
+        """Move an idea out of the review queue (a conditional update), or refuse."""
+        idea = await self.ideas.get(ctx, idea_id)
         if idea.status != IdeaStatus.PENDING:
             raise UserError(
                 f"Idea #{idea.id} is not waiting for review (it is {idea.status.label})."
             )
         if not await self.storage.ideas.set_status(
-            ctx.community_id, idea.id, IdeaStatus.PENDING, IdeaStatus.NEW, ctx.now
+            ctx.community_id, idea.id, IdeaStatus.PENDING, status, ctx.now
         ):
             raise UserError(f"Idea #{idea.id} was decided meanwhile.")
-        idea.status = IdeaStatus.NEW
-        await ideas.go_live(ctx, idea)
+        idea.status = status
+        return idea
+
+    async def approve(self, ctx: Context, idea_id: int) -> Reply:
+        idea = await self._decide(ctx, idea_id, IdeaStatus.NEW)
+        await self.ideas.go_live(ctx, idea)
         await audit(self.storage.audit, ctx, "idea.approve", f"idea:{idea.id}")
         await self.notify_watchers(
             ctx, idea, [], f"Your idea #{idea.id} {quoted(idea.title)} was approved and is live."
@@ -187,16 +191,7 @@ class IdeaModeration:
         return Reply(f"Idea #{idea.id} is approved and posted.")
 
     async def reject(self, ctx: Context, idea_id: int, reason: str = "") -> Reply:
-        idea = await self.ideas.get(ctx, idea_id)
-        if idea.status != IdeaStatus.PENDING:
-            raise UserError(
-                f"Idea #{idea.id} is not waiting for review (it is {idea.status.label})."
-            )
-        if not await self.storage.ideas.set_status(
-            ctx.community_id, idea.id, IdeaStatus.PENDING, IdeaStatus.REJECTED, ctx.now
-        ):
-            raise UserError(f"Idea #{idea.id} was decided meanwhile.")
-        idea.status = IdeaStatus.REJECTED
+        idea = await self._decide(ctx, idea_id, IdeaStatus.REJECTED)
         idea.decline_reason = reason.strip()[:500]
         await self.storage.ideas.save(idea)
         await audit(self.storage.audit, ctx, "idea.reject", f"idea:{idea.id}", reason)
