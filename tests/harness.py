@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import itertools
+import shutil
+import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,10 +24,45 @@ from bot.events import (
     ThreadMessagePosted,
 )
 from bot.replies import Reply
+from storage.sqlite.db import migrations
 from storage.sqlite.store import SqliteStorage, open_storage
 
 COMMUNITY = "console:test"
 CHANNEL = "general"
+
+# Migrating a new file costs more than most tests: every migration is applied once per test
+# session to a template, and each new test database starts as a copy of it.
+_templates: dict[str, Path] = {}
+_template_dir: Path | None = None
+
+
+async def _migrated_template() -> Path:
+    """A database file with every migration applied, rebuilt when the migrations change."""
+    global _template_dir
+    key = hashlib.sha256(repr(migrations()).encode()).hexdigest()[:16]
+    if key not in _templates:
+        if _template_dir is None:
+            _template_dir = Path(tempfile.mkdtemp(prefix="cocreate-template-"))
+            atexit.register(shutil.rmtree, _template_dir, True)
+        path = _template_dir / f"{key}.sqlite3"
+        storage = await open_storage(str(path))
+        await storage.close()  # the last connection checkpoints the WAL into the file
+        _templates[key] = path
+    return _templates[key]
+
+
+async def open_test_storage(path: Path | str, default_timezone: str = "UTC") -> SqliteStorage:
+    """``open_storage`` on a test database: a new file starts as a copy of the migrated
+    template (``open_storage`` then finds nothing to apply); an existing one opens as it is."""
+    _copy_if_new(await _migrated_template(), Path(path))
+    return await open_storage(str(path), default_timezone)
+
+
+def _copy_if_new(template: Path, target: Path) -> None:
+    assert not Path(f"{template}-wal").exists(), "the template must be one self-contained file"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, target)
 
 
 class Harness:
@@ -41,7 +80,7 @@ class Harness:
 
     @classmethod
     async def create(cls, path: Path, community: str = COMMUNITY) -> Harness:
-        storage = await open_storage(str(path))
+        storage = await open_test_storage(path)
         platform = MemoryPlatform()
         clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
         app = build_app(storage, platform, clock, card_interval=0.01)
