@@ -18,6 +18,7 @@ from bot.clock import FakeClock
 from bot.events import (
     Actor,
     CommandInvoked,
+    InboundEvent,
     PromptAnswered,
     ReactionAdded,
     ReactionRemoved,
@@ -77,6 +78,8 @@ class Harness:
         self.clock = clock
         self._ids = itertools.count(1)
         self._run = uuid.uuid4().hex[:8]
+        #: every event the harness handed the engine, so a test can deliver one again (a replay)
+        self.delivered: list[InboundEvent] = []
 
     @classmethod
     async def create(cls, path: Path, community: str = COMMUNITY) -> Harness:
@@ -113,6 +116,11 @@ class Harness:
     def moderator(self, name: str = "mod") -> Actor:
         return self.member(name, admin=True)
 
+    async def deliver(self, event: InboundEvent) -> Reply:
+        """Hand ``event`` to the engine, as an adapter does, and remember it."""
+        self.delivered.append(event)
+        return await self.engine.handle(event)
+
     def event_id(self) -> str:
         # unique across harnesses on one file, so a "restarted" bot's events are not replays
         return f"ev-{self._run}-{next(self._ids)}"
@@ -128,7 +136,7 @@ class Harness:
     ) -> Reply:
         topic, _, verb = path.partition(" ")
         event = CommandInvoked(event_id or self.event_id(), actor, topic, verb, options, channel)
-        return await self.engine.handle(event)
+        return await self.deliver(event)
 
     async def text(self, actor: Actor, line: str, channel: str = CHANNEL) -> Reply:
         """Run a command written as text, the way the console and Slack parse it."""
@@ -144,7 +152,7 @@ class Harness:
             parsed.options,
             channel,
         )
-        return await self.engine.handle(event)
+        return await self.deliver(event)
 
     async def card_message(self, idea_id: int) -> str:
         idea = await self.storage.ideas.get(self.community, idea_id)
@@ -156,7 +164,7 @@ class Harness:
     ) -> Reply:
         message_id = await self.card_message(idea_id)
         self.platform.member_reacted(message_id, actor, emoji, added=True)
-        reply = await self.engine.handle(
+        reply = await self.deliver(
             ReactionAdded(event_id or self.event_id(), actor, CHANNEL, message_id, emoji)
         )
         if reply.extra.get("remove_reaction"):  # as an adapter with Manage Messages would
@@ -168,21 +176,21 @@ class Harness:
     ) -> Reply:
         message_id = await self.card_message(idea_id)
         self.platform.member_reacted(message_id, actor, emoji, added=False)
-        return await self.engine.handle(
+        return await self.deliver(
             ReactionRemoved(event_id or self.event_id(), actor, CHANNEL, message_id, emoji)
         )
 
     async def answer(
         self, actor: Actor, prompt_id: int, *values: str, event_id: str | None = None
     ) -> Reply:
-        return await self.engine.handle(
+        return await self.deliver(
             PromptAnswered(event_id or self.event_id(), actor, prompt_id, tuple(values))
         )
 
     async def comment(self, actor: Actor, idea_id: int, event_id: str | None = None) -> Reply:
         idea = await self.storage.ideas.get(self.community, idea_id)
         assert idea is not None and idea.thread_id is not None
-        return await self.engine.handle(
+        return await self.deliver(
             ThreadMessagePosted(
                 event_id or self.event_id(), actor, CHANNEL, idea.thread_id, self.event_id()
             )
