@@ -6,11 +6,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.cli_runner import cocreate
 from tests.harness import Harness
 
 # CI must not find a new example on some runs and not others: every run draws the same ones.
 settings.register_profile("cocreate", derandomize=True, deadline=None)
 settings.load_profile("cocreate")
+
+__all__ = ["cocreate"]  # `cocreate` in-process (tests/cli_runner.py), for every test
 
 
 @pytest.fixture

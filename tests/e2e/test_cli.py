@@ -5,90 +5,17 @@ and its SIGTERM stop run as real processes, the way people and the container run
 from __future__ import annotations
 
 import csv
-import io
 import json
-import logging
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from bot.cli import main
+from tests.cli_runner import Cocreate, cli_env
 
 TIMEOUT = 60
-DROPPED = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "LOG_")
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(DROPPED) and k not in {"DATABASE_URL", "TIMEZONE"}
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cocreate.sqlite3'}",
-        HTTP_PORT="0",
-        LOG_FORMAT="json",
-        PYTHONIOENCODING="utf-8",
-    )
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-Cocreate = Callable[..., Result]
-
-
-@pytest.fixture
-def cocreate(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Cocreate]:
-    """``cocreate ARGS`` in this process, in ``tmp_path`` with the test environment, reading
-    ``stdin``; returns its exit code and output as a finished process would."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    scheduler_level = logging.getLogger("apscheduler").level
-
-    def call(*args: str, stdin: str = "", unset: tuple[str, ...] = (), **env: str) -> Result:
-        with monkeypatch.context() as patch:
-            patch.chdir(tmp_path)
-            for key in list(os.environ):
-                if key.startswith(DROPPED) or key in {"DATABASE_URL", "TIMEZONE"}:
-                    patch.delenv(key)
-            for key, value in _env(tmp_path, **env).items():
-                if key not in unset:
-                    patch.setenv(key, value)
-            patch.setattr(sys, "stdin", io.StringIO(stdin))
-            capsys.readouterr()
-            try:
-                code = main(list(args))
-            except SystemExit as exit_:  # argparse: --help, an unknown verb
-                code = exit_.code if isinstance(exit_.code, int) else 1
-            out, err = capsys.readouterr()
-            return Result(code, out, err)
-
-    try:
-        yield call
-    finally:  # `cocreate` installs its own log handler on the root logger: put pytest's back
-        for handler in [h for h in root.handlers if h not in handlers]:
-            root.removeHandler(handler)
-            handler.close()
-        root.setLevel(level)
-        logging.getLogger("apscheduler").setLevel(scheduler_level)
-        logging.captureWarnings(False)
 
 
 def cocreate_process(
@@ -97,7 +24,7 @@ def cocreate_process(
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
-        env=_env(tmp_path, **env),
+        env=cli_env(tmp_path, **env),
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
@@ -280,7 +207,7 @@ def test_run_keeps_serving_after_piped_input_ends_until_sigterm(
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
             cwd=tmp_path,
-            env=_env(tmp_path, HTTP_PORT=port),
+            env=cli_env(tmp_path, HTTP_PORT=port),
             stdin=subprocess.PIPE,
             stdout=log_file,
             stderr=subprocess.STDOUT,
