@@ -35,8 +35,11 @@ async def test_a_new_migration_gets_a_new_template(
     monkeypatch.setattr(harness, "migrations", lambda: list(extra))
     after = await harness._migrated_template()
     assert after != before
-    with sqlite3.connect(after) as template:  # built with the new migration, not caught up later
+    template = sqlite3.connect(after)
+    try:  # the template itself was built with the new migration (not caught up on opening)
         names = {r[0] for r in template.execute("SELECT name FROM sqlite_master")}
+    finally:
+        template.close()
     assert "probe" in names
     assert "probe" in await _tables(tmp_path / "after.sqlite3")
 
