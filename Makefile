@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml uv.lock
 run: $(STAMP)
 	$(BIN)/cocreate run
 
+# one pytest worker per core (pytest-xdist); a plain `.venv/bin/pytest` runs in one process
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 demo: $(STAMP)
 	$(BIN)/cocreate demo

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import itertools
+import shutil
+import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,16 +18,52 @@ from bot.clock import FakeClock
 from bot.events import (
     Actor,
     CommandInvoked,
+    InboundEvent,
     PromptAnswered,
     ReactionAdded,
     ReactionRemoved,
     ThreadMessagePosted,
 )
 from bot.replies import Reply
+from storage.sqlite.db import migrations
 from storage.sqlite.store import SqliteStorage, open_storage
 
 COMMUNITY = "console:test"
 CHANNEL = "general"
+
+# Migrating a new file costs more than most tests: every migration is applied once per test
+# session to a template, and each new test database starts as a copy of it.
+_templates: dict[str, Path] = {}
+_template_dir: Path | None = None
+
+
+async def _migrated_template() -> Path:
+    """A database file with every migration applied, rebuilt when the migrations change."""
+    global _template_dir
+    key = hashlib.sha256(repr(migrations()).encode()).hexdigest()[:16]
+    if key not in _templates:
+        if _template_dir is None:
+            _template_dir = Path(tempfile.mkdtemp(prefix="cocreate-template-"))
+            atexit.register(shutil.rmtree, _template_dir, True)
+        path = _template_dir / f"{key}.sqlite3"
+        storage = await open_storage(str(path))
+        await storage.close()  # the last connection checkpoints the WAL into the file
+        _templates[key] = path
+    return _templates[key]
+
+
+async def open_test_storage(path: Path | str, default_timezone: str = "UTC") -> SqliteStorage:
+    """``open_storage`` on a test database: a new file starts as a copy of the migrated
+    template (``open_storage`` then finds nothing to apply); an existing one opens as it is."""
+    _copy_if_new(await _migrated_template(), Path(path))
+    return await open_storage(str(path), default_timezone)
+
+
+def _copy_if_new(template: Path, target: Path) -> None:
+    assert not Path(f"{template}-wal").exists(), "the template must be one self-contained file"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, target)
 
 
 class Harness:
@@ -38,10 +78,12 @@ class Harness:
         self.clock = clock
         self._ids = itertools.count(1)
         self._run = uuid.uuid4().hex[:8]
+        #: every event the harness handed the engine, so a test can deliver one again (a replay)
+        self.delivered: list[InboundEvent] = []
 
     @classmethod
     async def create(cls, path: Path, community: str = COMMUNITY) -> Harness:
-        storage = await open_storage(str(path))
+        storage = await open_test_storage(path)
         platform = MemoryPlatform()
         clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
         app = build_app(storage, platform, clock, card_interval=0.01)
@@ -74,6 +116,11 @@ class Harness:
     def moderator(self, name: str = "mod") -> Actor:
         return self.member(name, admin=True)
 
+    async def deliver(self, event: InboundEvent) -> Reply:
+        """Hand ``event`` to the engine, as an adapter does, and remember it."""
+        self.delivered.append(event)
+        return await self.engine.handle(event)
+
     def event_id(self) -> str:
         # unique across harnesses on one file, so a "restarted" bot's events are not replays
         return f"ev-{self._run}-{next(self._ids)}"
@@ -89,7 +136,7 @@ class Harness:
     ) -> Reply:
         topic, _, verb = path.partition(" ")
         event = CommandInvoked(event_id or self.event_id(), actor, topic, verb, options, channel)
-        return await self.engine.handle(event)
+        return await self.deliver(event)
 
     async def text(self, actor: Actor, line: str, channel: str = CHANNEL) -> Reply:
         """Run a command written as text, the way the console and Slack parse it."""
@@ -105,7 +152,7 @@ class Harness:
             parsed.options,
             channel,
         )
-        return await self.engine.handle(event)
+        return await self.deliver(event)
 
     async def card_message(self, idea_id: int) -> str:
         idea = await self.storage.ideas.get(self.community, idea_id)
@@ -117,7 +164,7 @@ class Harness:
     ) -> Reply:
         message_id = await self.card_message(idea_id)
         self.platform.member_reacted(message_id, actor, emoji, added=True)
-        reply = await self.engine.handle(
+        reply = await self.deliver(
             ReactionAdded(event_id or self.event_id(), actor, CHANNEL, message_id, emoji)
         )
         if reply.remove_reaction:  # as an adapter with Manage Messages would
@@ -129,21 +176,21 @@ class Harness:
     ) -> Reply:
         message_id = await self.card_message(idea_id)
         self.platform.member_reacted(message_id, actor, emoji, added=False)
-        return await self.engine.handle(
+        return await self.deliver(
             ReactionRemoved(event_id or self.event_id(), actor, CHANNEL, message_id, emoji)
         )
 
     async def answer(
         self, actor: Actor, prompt_id: int, *values: str, event_id: str | None = None
     ) -> Reply:
-        return await self.engine.handle(
+        return await self.deliver(
             PromptAnswered(event_id or self.event_id(), actor, prompt_id, tuple(values))
         )
 
     async def comment(self, actor: Actor, idea_id: int, event_id: str | None = None) -> Reply:
         idea = await self.storage.ideas.get(self.community, idea_id)
         assert idea is not None and idea.thread_id is not None
-        return await self.engine.handle(
+        return await self.deliver(
             ThreadMessagePosted(
                 event_id or self.event_id(), actor, CHANNEL, idea.thread_id, self.event_id()
             )

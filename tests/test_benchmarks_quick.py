@@ -1,7 +1,8 @@
 """Each benchmark still runs: `python -m benchmarks.NAME --quick` ends with its JSON figures.
 
 Benchmarks are not timed tests: only that they run, check their own results and report the
-keys the README names is asserted here, never a figure.
+keys the README names is asserted here, never a figure. They take half a minute together, so
+they are marked slow: `make test` leaves them out and .ci/run runs them (`pytest -m slow`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"close": "seconds", "leaderboard": "ms", "memory": "rss_mb", "votes": "events_per_s"}
+
+pytestmark = pytest.mark.slow  # left out of `make test`; .ci/run runs it (pytest -m slow)
 
 
 @pytest.mark.parametrize("name", sorted(KEYS))

@@ -16,7 +16,8 @@ from bot.app import App, build_app
 from bot.clock import FakeClock, SystemClock
 from bot.errors import UserError
 from bot.replies import Table
-from storage.sqlite.store import SqliteStorage, open_storage
+from storage.sqlite.store import SqliteStorage
+from tests.harness import open_test_storage
 
 
 class Console:
@@ -42,7 +43,7 @@ class Console:
 
 
 async def _console(path: Path, clock: FakeClock | SystemClock, session_id: str | None) -> Console:
-    storage = await open_storage(str(path))
+    storage = await open_test_storage(path)
     platform = ConsolePlatform()
     app = build_app(storage, platform, clock, card_interval=0.01)
     session = ConsoleSession.for_app(app, platform, session_id=session_id)

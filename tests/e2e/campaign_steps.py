@@ -12,8 +12,7 @@ from adapters.memory.platform import MemoryPlatform
 from bot.app import build_app
 from bot.clock import FakeClock
 from bot.models import Campaign, Phase, Round
-from storage.sqlite.store import open_storage
-from tests.harness import Harness
+from tests.harness import Harness, open_test_storage
 
 ANN = "announcements"
 
@@ -99,7 +98,7 @@ async def voting_with_one_vote(h: Harness) -> int:
 
 async def reopen(path: Path, platform: MemoryPlatform, now: datetime) -> Harness:
     """A new process on the same database file (the platform lives on, as a real one does)."""
-    storage = await open_storage(str(path))
+    storage = await open_test_storage(path)
     clock = FakeClock(now)
     app = build_app(storage, platform, clock, card_interval=0.01)
     return Harness(app, storage, platform, clock)

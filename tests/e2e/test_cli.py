@@ -1,10 +1,11 @@
-"""The `cocreate` command line, run as a subprocess the way people and the container run it."""
+"""The `cocreate` command line. Most verbs run in-process through ``bot.cli.main`` (the same
+parser, settings and exit codes, without a Python start-up each); `cocreate run` on piped input
+and its SIGTERM stop run as real processes, the way people and the container run them."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -12,33 +13,18 @@ import sys
 import time
 from pathlib import Path
 
+from tests.cli_runner import Cocreate, cli_env
+
 TIMEOUT = 60
 
 
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    dropped = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "LOG_")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(dropped) and k not in {"DATABASE_URL", "TIMEZONE"}
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cocreate.sqlite3'}",
-        HTTP_PORT="0",
-        LOG_FORMAT="json",
-        PYTHONIOENCODING="utf-8",
-    )
-    env.update(extra)
-    return env
-
-
-def cocreate(
+def cocreate_process(
     tmp_path: Path, *args: str, stdin: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
-        env=_env(tmp_path, **env),
+        env=cli_env(tmp_path, **env),
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
@@ -48,55 +34,45 @@ def cocreate(
     )
 
 
-def test_help_lists_every_verb_and_each_verb_has_help(tmp_path: Path) -> None:
-    result = cocreate(tmp_path, "--help")
+def test_help_lists_every_verb_and_each_verb_has_help(tmp_path: Path, cocreate: Cocreate) -> None:
+    result = cocreate("--help")
     assert result.returncode == 0, result.stderr
     for verb in ("run", "demo", "migrate", "export", "healthcheck", "--config"):
         assert verb in result.stdout
-    export = cocreate(tmp_path, "export", "--help")
+    export = cocreate("export", "--help")
     assert export.returncode == 0
     for option in ("--format", "--out", "--community", "csv", "json"):
         assert option in export.stdout
-    assert "--database" in cocreate(tmp_path, "demo", "--help").stdout
-    assert cocreate(tmp_path, "frobnicate").returncode == 2
+    assert "--database" in cocreate("demo", "--help").stdout
+    assert cocreate("frobnicate").returncode == 2
 
 
-def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
-    result = cocreate(tmp_path, "--config", str(tmp_path / "nope.toml"), "migrate")
+def test_a_missing_config_file_is_a_clear_error(tmp_path: Path, cocreate: Cocreate) -> None:
+    result = cocreate("--config", str(tmp_path / "nope.toml"), "migrate")
     assert result.returncode == 2
     assert "config file" in result.stderr and "was not found" in result.stderr
 
 
-def test_config_file_settings_are_used(tmp_path: Path) -> None:
+def test_config_file_settings_are_used(tmp_path: Path, cocreate: Cocreate) -> None:
     db = tmp_path / "from-toml.sqlite3"
     config = tmp_path / "cocreate.toml"
     config.write_text(f'database_url = "sqlite:///{db}"\n', encoding="utf-8")
-    env = _env(tmp_path)
-    del env["DATABASE_URL"]
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "--config", str(config), "migrate"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = cocreate("--config", str(config), "migrate", unset=("DATABASE_URL",))
     assert result.returncode == 0, result.stderr
     assert db.exists()
 
 
-def test_migrate_applies_once_then_is_up_to_date(tmp_path: Path) -> None:
-    first = cocreate(tmp_path, "migrate")
+def test_migrate_applies_once_then_is_up_to_date(tmp_path: Path, cocreate: Cocreate) -> None:
+    first = cocreate("migrate")
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("applied migrations: 1, 2")
-    second = cocreate(tmp_path, "migrate")
+    second = cocreate("migrate")
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("up to date")
 
 
-def test_demo_runs_a_whole_cycle_deterministically(tmp_path: Path) -> None:
-    first = cocreate(tmp_path, "demo")
+def test_demo_runs_a_whole_cycle_deterministically(tmp_path: Path, cocreate: Cocreate) -> None:
+    first = cocreate("demo")
     assert first.returncode == 0, first.stdout + first.stderr
     out = first.stdout
     assert "> as alice: /idea submit" in out
@@ -108,14 +84,16 @@ def test_demo_runs_a_whole_cycle_deterministically(tmp_path: Path) -> None:
     assert "== Leaderboard, all time ==" in out
     assert out.index("Results: Winter flavour") < out.index("Leaderboard, all time")
     assert "Traceback" not in first.stderr
-    assert cocreate(tmp_path, "demo").stdout == out
+    assert cocreate("demo").stdout == out
 
 
-def test_demo_keeps_its_database_only_where_asked_and_fresh(tmp_path: Path) -> None:
+def test_demo_keeps_its_database_only_where_asked_and_fresh(
+    tmp_path: Path, cocreate: Cocreate
+) -> None:
     target = tmp_path / "kept.sqlite3"
-    assert cocreate(tmp_path, "demo", "--database", str(target)).returncode == 0
+    assert cocreate("demo", "--database", str(target)).returncode == 0
     assert target.exists()
-    again = cocreate(tmp_path, "demo", "--database", str(target))
+    again = cocreate("demo", "--database", str(target))
     assert again.returncode == 2
     assert "fresh database" in again.stderr
 
@@ -134,26 +112,25 @@ quit
 """
 
 
-def _run_session(tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    # no platform credentials: the console (tests/adapters/discord/test_cli_run.py starts
-    # `cocreate run` with a Discord token, against the fake Discord)
-    result = cocreate(tmp_path, "run", stdin=SESSION)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
 def test_run_reads_a_piped_session_and_quits(tmp_path: Path) -> None:
-    result = _run_session(tmp_path)
+    # a real process with no platform credentials: the console on a pipe
+    # (tests/adapters/discord/test_cli_run.py starts `cocreate run` with a Discord token)
+    result = cocreate_process(tmp_path, "run", stdin=SESSION)
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "> as bob: react 👍 1" in result.stdout
     assert "(bob's 👍 on #1 counts)" in result.stdout
     assert "You can't vote for your own idea here." in result.stdout
     assert "Traceback" not in result.stderr
 
 
-def test_export_writes_csv_and_json_from_a_console_session(tmp_path: Path) -> None:
-    _run_session(tmp_path)
+def test_export_writes_csv_and_json_from_a_console_session(
+    tmp_path: Path, cocreate: Cocreate
+) -> None:
+    session = cocreate("run", stdin=SESSION)  # the console reads the session, then `quit`
+    assert session.returncode == 0, session.stdout + session.stderr
+    assert "(bob's 👍 on #1 counts)" in session.stdout
     csv_dir, json_dir = tmp_path / "csv", tmp_path / "json"
-    done = cocreate(tmp_path, "export", "--format", "csv", "--out", str(csv_dir))
+    done = cocreate("export", "--format", "csv", "--out", str(csv_dir))
     assert done.returncode == 0, done.stderr
     assert f"wrote {csv_dir / 'ideas.csv'} (2 rows)" in done.stdout
 
@@ -179,7 +156,6 @@ def test_export_writes_csv_and_json_from_a_console_session(tmp_path: Path) -> No
         assert sum(int(e["amount"]) for e in ledger if e["member_id"] == member) == balance
 
     done = cocreate(
-        tmp_path,
         "export",
         "--format",
         "json",
@@ -200,7 +176,6 @@ def test_export_writes_csv_and_json_from_a_console_session(tmp_path: Path) -> No
     assert len(tables["ledger"]) == len(ledger)
 
     other = cocreate(
-        tmp_path,
         "export",
         "--format",
         "json",
@@ -216,15 +191,17 @@ def test_export_writes_csv_and_json_from_a_console_session(tmp_path: Path) -> No
     assert not (tmp_path / "none").exists()
 
 
-def test_healthcheck_fails_when_nothing_listens(tmp_path: Path) -> None:
+def test_healthcheck_fails_when_nothing_listens(tmp_path: Path, cocreate: Cocreate) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = cocreate(tmp_path, "healthcheck", HTTP_PORT=str(port))
+    result = cocreate("healthcheck", HTTP_PORT=str(port))
     assert result.returncode == 1
 
 
-def test_run_keeps_serving_after_piped_input_ends_until_sigterm(tmp_path: Path) -> None:
+def test_run_keeps_serving_after_piped_input_ends_until_sigterm(
+    tmp_path: Path, cocreate: Cocreate
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = str(sock.getsockname()[1])
@@ -233,7 +210,7 @@ def test_run_keeps_serving_after_piped_input_ends_until_sigterm(tmp_path: Path) 
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
             cwd=tmp_path,
-            env=_env(tmp_path, HTTP_PORT=port),
+            env=cli_env(tmp_path, HTTP_PORT=port),
             stdin=subprocess.PIPE,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -249,7 +226,7 @@ def test_run_keeps_serving_after_piped_input_ends_until_sigterm(tmp_path: Path) 
                 assert proc.poll() is None, log_path.read_text(encoding="utf-8")
                 assert time.monotonic() < deadline, "never said it is still serving"
                 time.sleep(0.1)
-            assert cocreate(tmp_path, "healthcheck", HTTP_PORT=port).returncode == 0
+            assert cocreate("healthcheck", HTTP_PORT=port).returncode == 0
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=10) == 0
         finally:

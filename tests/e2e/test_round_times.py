@@ -11,7 +11,6 @@ from adapters.memory.platform import MemoryPlatform
 from bot.app import build_app
 from bot.clock import FakeClock, SystemClock
 from bot.models import Phase
-from storage.sqlite.store import open_storage
 from tests.e2e.campaign_steps import (
     announcements,
     at,
@@ -22,7 +21,7 @@ from tests.e2e.campaign_steps import (
     reopen,
     setup,
 )
-from tests.harness import Harness
+from tests.harness import Harness, open_test_storage
 
 
 async def test_recurring_rounds_follow_the_wall_clock_across_dst(harness: Harness) -> None:
@@ -116,7 +115,7 @@ async def test_alarms_are_rebuilt_from_storage_and_ring_on_real_time(tmp_path: P
     a job that fires runs the sweep, and the step happens (here a board that ends in 1 s)."""
 
     path = tmp_path / "bot.sqlite3"
-    storage = await open_storage(str(path))
+    storage = await open_test_storage(path)
     platform = MemoryPlatform()
     app = build_app(storage, platform, SystemClock(), card_interval=0.01)
     h = Harness(app, storage, platform, FakeClock())
@@ -150,7 +149,7 @@ async def test_alarms_are_rebuilt_from_storage_and_ring_on_real_time(tmp_path: P
         await app.close()
         await storage.close()
     # a new process rebuilds the same alarm from the database
-    storage = await open_storage(str(path))
+    storage = await open_test_storage(path)
     app = build_app(storage, MemoryPlatform(), SystemClock(), card_interval=0.01)
     try:
         await app.scheduler.start()

@@ -17,8 +17,7 @@ from bot.events import ReactionAdded
 from bot.replies import IdeaCard
 from bot.services.cards import load_cards
 from bot.services.delivery import CardRefresher
-from storage.sqlite.store import open_storage
-from tests.harness import CHANNEL, Harness
+from tests.harness import CHANNEL, Harness, open_test_storage
 
 STORM = 1000
 INTERVAL = 1.0  # what a real deployment uses: Discord allows about 5 edits per 5 s per channel
@@ -26,7 +25,7 @@ RETRY_AFTER = 0.3
 
 
 async def _harness(path: Path, platform: MemoryPlatform, interval: float) -> Harness:
-    storage = await open_storage(str(path))
+    storage = await open_test_storage(path)
     clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
     app = build_app(storage, platform, clock, card_interval=interval)
     return Harness(app, storage, platform, clock)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite.store import SqliteStorage, open_storage
+from storage.sqlite.store import SqliteStorage
+from tests.harness import open_test_storage
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 A = "console:a"
@@ -17,7 +18,7 @@ B = "console:b"
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
-    s = await open_storage(str(tmp_path / "store.sqlite3"), default_timezone="Europe/Berlin")
+    s = await open_test_storage(tmp_path / "store.sqlite3", default_timezone="Europe/Berlin")
     try:
         yield s
     finally:

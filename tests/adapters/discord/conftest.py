@@ -13,8 +13,9 @@ import pytest
 from adapters.discord import DiscordAdapter
 from bot.app import App, build_app
 from bot.platforms import PlatformRouter
-from storage.sqlite.store import SqliteStorage, open_storage
+from storage.sqlite.store import SqliteStorage
 from tests.adapters.discord.fake import FakeDiscord
+from tests.harness import open_test_storage
 
 WAIT = 10.0
 
@@ -63,7 +64,7 @@ async def start_bot(
     card_interval: float = 0.05,
     shards: tuple[int, list[int]] | None = None,
 ) -> Bot:
-    storage = await open_storage(str(path))
+    storage = await open_test_storage(path)
     router = PlatformRouter()
     app = build_app(storage, router, card_interval=card_interval)
     adapter = DiscordAdapter(

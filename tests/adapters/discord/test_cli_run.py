@@ -17,6 +17,7 @@ import aiohttp
 
 from adapters.discord.invite import permissions
 from tests.adapters.discord.fake import FakeDiscord
+from tests.cli_runner import Cocreate
 
 SECRET = "sekrit-discord-token-42"
 
@@ -94,22 +95,15 @@ async def test_run_starts_discord_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert '"adapter": "discord"' in logs
 
 
-def test_discord_invite_prints_the_url(tmp_path: Path) -> None:
+def test_discord_invite_prints_the_url(cocreate: Cocreate) -> None:
     bot_id = "987654321012345678"
     token = base64.b64encode(bot_id.encode()).decode().rstrip("=") + ".x.y"
-    run = subprocess.run(
-        [sys.executable, "-m", "bot", "discord-invite"],
-        env=_env(tmp_path, DISCORD_TOKEN=token),
-        capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
+    run = cocreate("discord-invite", DISCORD_TOKEN=token)  # in-process: no start-up to pay
     assert run.returncode == 0, run.stderr
     url = run.stdout.splitlines()[0]
     assert f"client_id={bot_id}" in url
     assert f"permissions={permissions().value}" in url
     assert "scope=bot+applications.commands" in url
     assert "manage messages" in run.stdout
-    missing = subprocess.run(
-        [sys.executable, "-m", "bot", "discord-invite"],
-        env=_env(tmp_path), capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
+    missing = cocreate("discord-invite")
     assert missing.returncode == 2 and "--client-id" in missing.stderr

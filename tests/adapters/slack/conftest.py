@@ -22,8 +22,9 @@ from bot.app import App, build_app
 from bot.http import HealthReport, HttpServer
 from bot.platforms import PlatformRouter
 from storage.sqlite.slack_installations import SqliteSlackInstallations
-from storage.sqlite.store import SqliteStorage, open_storage
+from storage.sqlite.store import SqliteStorage
 from tests.adapters.slack.fake_slack import BOT_TOKEN, TEAM, FakeSlack
+from tests.harness import open_test_storage
 
 SECRET = "test-signing-secret"
 CHANNEL = "CGENERAL"
@@ -205,7 +206,7 @@ class SlackWorld:
 
 async def start_bot(fake: FakeSlack, path: Path, **config: Any) -> SlackWorld:
     """The bot as `cocreate run` builds it, on this fake Slack and this database file."""
-    storage = await open_storage(str(path))
+    storage = await open_test_storage(path)
     router = PlatformRouter()
     app = build_app(storage, router, card_interval=0.01)
 
