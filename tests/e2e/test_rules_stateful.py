@@ -90,6 +90,9 @@ async def _everything(h: Harness) -> tuple[Any, ...]:
     return await dump(h), cards
 
 
+RESULT_RULES = "'vote_cast', 'vote_received', 'milestone_reached', 'round_winner'"
+
+
 async def _closed_snapshot(h: Harness, campaign_id: int) -> dict[str, Any]:
     """Everything a closed round must keep: its ideas' votes, tallies, points and results."""
     ideas = [
@@ -107,8 +110,10 @@ async def _closed_snapshot(h: Harness, campaign_id: int) -> dict[str, Any]:
     tallies = await h.db.fetchall(
         f"SELECT * FROM idea_tallies WHERE idea_id IN ({marks}) ORDER BY idea_id", tuple(ideas)
     )
+    # the points the round's votes and results paid (a comment in an idea's thread after the
+    # close is new activity, not a change to the round, and still earns)
     ledger = await h.db.fetchall(
-        f"SELECT * FROM ledger WHERE ref IN ({marks}) ORDER BY id",
+        f"SELECT * FROM ledger WHERE ref IN ({marks}) AND rule IN ({RESULT_RULES}) ORDER BY id",
         tuple(refs),
     )
     results = await h.db.fetchall(
