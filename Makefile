@@ -22,7 +22,7 @@ run: $(STAMP)
 
 # one pytest worker per core (pytest-xdist); a plain `.venv/bin/pytest` runs in one process
 test: $(STAMP)
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist worksteal
 
 demo: $(STAMP)
 	$(BIN)/cocreate demo

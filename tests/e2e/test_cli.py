@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli_runner import Cocreate, cli_env
 
 TIMEOUT = 60
@@ -112,6 +114,7 @@ quit
 """
 
 
+@pytest.mark.slow  # a real process: run by .ci/run's slow pass
 def test_run_reads_a_piped_session_and_quits(tmp_path: Path) -> None:
     # a real process with no platform credentials: the console on a pipe
     # (tests/adapters/discord/test_cli_run.py starts `cocreate run` with a Discord token)
@@ -199,6 +202,7 @@ def test_healthcheck_fails_when_nothing_listens(tmp_path: Path, cocreate: Cocrea
     assert result.returncode == 1
 
 
+@pytest.mark.slow  # a real process: run by .ci/run's slow pass
 def test_run_keeps_serving_after_piped_input_ends_until_sigterm(
     tmp_path: Path, cocreate: Cocreate
 ) -> None:

@@ -18,7 +18,7 @@ from bot.text_clean import BIDI_CONTROLS
 from storage.sqlite.store import open_storage
 from tests.harness import Harness
 
-EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 #: characters that show nothing: white space, zero-width ones, joiners, BOM, bidi controls
 INVISIBLE = [

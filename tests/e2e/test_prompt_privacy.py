@@ -305,7 +305,7 @@ def _final_answers(scenario: Scenario) -> dict[int, Counter[str]]:
 
 
 @settings(
-    max_examples=25,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

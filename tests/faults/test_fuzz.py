@@ -32,7 +32,7 @@ from tests.faults.util import BOOKKEEPING, dump
 from tests.harness import Harness
 
 EXAMPLES = settings(
-    max_examples=150,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -17,8 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from storage.sqlite.store import open_storage
 from tests.faults.util import ledger_mismatches
+
+# a real process (started, killed or signalled): run by .ci/run's slow pass, not make test
+pytestmark = pytest.mark.slow
 
 IDEAS = 3
 BURST = 5000

@@ -16,6 +16,9 @@ from adapters.console.adapter import COMMUNITY
 from tests.e2e.test_outbox_cards import ProcessDied, dying_harness
 from tests.faults.test_kill9 import LIMIT, start
 
+# a real process (started, killed or signalled): run by .ci/run's slow pass, not make test
+pytestmark = pytest.mark.slow
+
 
 async def _died_after_the_commits(db: Path) -> None:
     h, platform = await dying_harness(db)

@@ -11,10 +11,15 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from adapters.console.adapter import COMMUNITY
 from storage.sqlite.store import open_storage
 from tests.faults.test_kill9 import LIMIT, start
 from tests.harness import Harness
+
+# a real process (started, killed or signalled): run by .ci/run's slow pass, not make test
+pytestmark = pytest.mark.slow
 
 RESULTS = "**Flash** is closed"
 

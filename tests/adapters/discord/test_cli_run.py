@@ -14,10 +14,14 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from adapters.discord.invite import permissions
 from tests.adapters.discord.fake import FakeDiscord
 from tests.cli_runner import Cocreate
+
+# a real process (started, killed or signalled): run by .ci/run's slow pass, not make test
+pytestmark = pytest.mark.slow
 
 SECRET = "sekrit-discord-token-42"
 

@@ -54,6 +54,7 @@ async def wait_healthy(url: str, proc: asyncio.subprocess.Process) -> dict[str, 
     raise AssertionError("never became healthy")
 
 
+@pytest.mark.slow  # a real process: run by .ci/run's slow pass
 async def test_cocreate_run_serves_slack_events_and_healthz(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
