@@ -179,6 +179,8 @@ class DiscordAdapter:
                     await self._reaction(data, event_id, added=name == "MESSAGE_REACTION_ADD")
             except Exception:
                 log.exception("gateway event failed", extra={"dispatch": name})
+            finally:
+                self._queue.task_done()  # lets a caller wait for every queued event (join)
 
     async def _reaction(self, data: dict[str, Any], event_id: str, *, added: bool) -> None:
         """Every reaction goes to the engine, which knows the cards and their vote emojis; its

@@ -40,8 +40,9 @@ class Bot:
 
     async def settle(self) -> None:
         """Let queued gateway events and card edits finish."""
-        await eventually(lambda: self.adapter._queue.empty())
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # what the gateway sent reaches the client's queue
+        # every queued event handled, not only taken off the queue (a slow machine is slow)
+        await asyncio.wait_for(self.adapter._queue.join(), WAIT)
         await self.app.cards.flush()
 
 
