@@ -27,6 +27,7 @@ from bot.scheduler import RoundScheduler
 from bot.services.campaigns import CampaignService
 from bot.services.cards import load_cards
 from bot.services.delivery import CardRefresher
+from bot.services.idea_cards import IdeaCards
 from bot.services.idea_moderation import IdeaModeration
 from bot.services.ideas import IdeaService
 from bot.services.outbox import Outbox
@@ -53,6 +54,7 @@ class App:
     outbox: Outbox
     cards: CardRefresher
     ideas: IdeaService
+    idea_cards: IdeaCards
     voting: VotingService
     steps: RoundSteps
 
@@ -80,9 +82,10 @@ def build_app(
     outbox = Outbox(storage, platform, clock, on_failure=notification_failed)
     cards = CardRefresher(platform, functools.partial(load_cards, storage), interval=card_interval)
     points = PointsService(storage)
-    ideas = IdeaService(storage, points, platform, cards, outbox)
+    idea_cards = IdeaCards(storage, platform, outbox)
+    ideas = IdeaService(storage, points, cards, idea_cards)
     voting = VotingService(storage, points, cards, outbox, platform, clock, metrics)
-    moderation = IdeaModeration(storage, ideas, points, voting, outbox)
+    moderation = IdeaModeration(storage, ideas, points, voting, outbox, idea_cards)
 
     async def due_times_changed() -> None:
         # the one cycle (steps re-arm the scheduler, the scheduler runs steps), closed here:
@@ -103,7 +106,7 @@ def build_app(
     prompt_commands.register(registry, prompts)
     points_commands.register(registry, storage, points, campaigns, outbox)
     reward_commands.register(registry, storage, rewards)
-    cocreate_commands.register(registry, storage, ideas)
+    cocreate_commands.register(registry, storage, idea_cards)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
     return App(
@@ -116,6 +119,7 @@ def build_app(
         outbox=outbox,
         cards=cards,
         ideas=ideas,
+        idea_cards=idea_cards,
         voting=voting,
         steps=steps,
     )

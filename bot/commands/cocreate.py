@@ -15,7 +15,7 @@ from bot.csvsafe import records_csv
 from bot.errors import UserError
 from bot.ports import Storage
 from bot.replies import Attachment, Reply, Table
-from bot.services.ideas import IdeaService
+from bot.services.idea_cards import IdeaCards
 from bot.wording import join_names, member_names, plural
 from config.community import SettingError, apply_setting, describe_setting, flatten
 
@@ -30,7 +30,7 @@ EXPORT_NOUNS = {
 }
 
 
-def register(registry: Registry, storage: Storage, ideas: IdeaService) -> None:
+def register(registry: Registry, storage: Storage, idea_cards: IdeaCards) -> None:
     @registry.command(
         "cocreate",
         "help",
@@ -82,7 +82,7 @@ def register(registry: Registry, storage: Storage, ideas: IdeaService) -> None:
         text = f"{key} is now {shown}."
         if key.strip().lower() == "ideas_channel" and updated.ideas_channel:
             # the way to retry cards the platform refused until the outbox gave up
-            reposted = await ideas.repost_cards(ctx, updated.ideas_channel)
+            reposted = await idea_cards.repost_cards(ctx, updated.ideas_channel)
             if reposted:
                 text += (
                     f" {plural(reposted, 'idea card')} that could not be posted "

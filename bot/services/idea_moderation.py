@@ -13,6 +13,7 @@ from bot.models import GONE_STATUSES, SETTABLE_STATUSES, Idea, IdeaStatus
 from bot.ports import Storage
 from bot.ports.ideas import IdeaFilter
 from bot.replies import Message, Reply, Table
+from bot.services.idea_cards import IdeaCards
 from bot.services.ideas import IdeaService
 from bot.services.outbox import Outbox
 from bot.services.points import PointsService
@@ -40,12 +41,14 @@ class IdeaModeration:
         points: PointsService,
         voting: VotingService,
         outbox: Outbox,
+        idea_cards: IdeaCards,
     ) -> None:
         self.storage = storage
         self.ideas = ideas
         self.points = points
         self.voting = voting
         self.outbox = outbox
+        self.idea_cards = idea_cards
 
     async def notify_watchers(self, ctx: Context, idea: Idea, voters: list[str], text: str) -> None:
         """DM the author and every voter: stored in the outbox with the change."""
@@ -95,7 +98,7 @@ class IdeaModeration:
         await self.notify_watchers(
             ctx, idea, voters, f"Idea #{idea.id} {quoted(idea.title)} is now {new.label}.{because}"
         )
-        await ideas.edit_card(ctx, idea.id)
+        await self.idea_cards.edit_card(ctx, idea.id)
         return Reply(f"Idea #{idea.id} is now {new.label}.", ephemeral=False)
 
     async def merge(self, ctx: Context, duplicate_id: int, into: int) -> Reply:
@@ -157,8 +160,8 @@ class IdeaModeration:
             f"Idea #{dup.id} {quoted(dup.title)} was merged into "
             f"#{target.id} {quoted(target.title)}; its votes now count there.",
         )
-        await ideas.edit_card(ctx, dup.id)
-        await ideas.edit_card(ctx, target.id)
+        await self.idea_cards.edit_card(ctx, dup.id)
+        await self.idea_cards.edit_card(ctx, target.id)
         votes = f"{plural(moved, 'vote')} moved"
         if dropped:
             votes += (

@@ -124,7 +124,7 @@ async def candidate(h: Harness, campaign_id: int, title: str, author: str = "bra
         )
         idea.round_id = campaign.current_round
         idea = await h.storage.ideas.add(idea)
-    await h.app.ideas.publish(h.community, idea.id, "general")
+    await h.app.idea_cards.publish(h.community, idea.id, "general")
     return idea.id
 
 

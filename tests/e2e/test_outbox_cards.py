@@ -191,7 +191,7 @@ async def test_the_final_tally_of_a_closed_round_reaches_every_card(harness: Har
     card = h.platform.cards[await h.card_message(idea_id)]
     idea = await h.storage.ideas.get(h.community, idea_id)
     assert idea is not None
-    assert card == await h.app.ideas.card(idea)
+    assert card == await h.app.idea_cards.card(idea)
     assert card.tally != before.tally and card.status == IdeaStatus.PLANNED.label
 
 
