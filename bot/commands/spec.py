@@ -134,8 +134,15 @@ def coerce_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str):
             value = clean_text(value)
         if value is None or (value == "" and (opt.kind != "text" or opt.required)):
+            if opt.required and value == "":
+                raise UserError(
+                    f"The {opt.name} you gave is empty: nothing in it can be seen. "
+                    f"Usage: {command.usage()}"
+                )
             if opt.required:
-                raise UserError(f"`{command.path}` needs {opt.name}. Usage: {command.usage()}")
+                raise UserError(
+                    f"`/{command.path}` is missing `{opt.name}`. Usage: {command.usage()}"
+                )
             continue
         values[opt.name] = _coerce(opt, value)
     return values

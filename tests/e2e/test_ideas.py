@@ -35,7 +35,7 @@ async def test_bad_titles_are_refused_and_change_nothing(harness: Harness) -> No
     alice, bob = harness.member("alice"), harness.member("bob")
     await harness.submit(alice, "Oat latte")
     cases = [
-        (bob, {"title": "   "}, "needs title"),
+        (bob, {"title": "   "}, "The title you gave is empty"),
         (bob, {"title": "x" * 101}, "limit is 100"),
         (bob, {"title": "ok", "description": "d" * 2001}, "limit is 2,000"),
         (bob, {"title": "  OAT   latte "}, "already exists"),

@@ -64,7 +64,9 @@ def test_an_option_given_twice_is_an_error_not_last_wins(text: str) -> None:
 
 
 def test_invisible_text_counts_as_not_given() -> None:
-    with pytest.raises(UserError, match="needs title"):
+    with pytest.raises(UserError, match="The title you gave is empty"):
         parse("idea", 'submit title:"\u200b\u2060\ufeff \u202e"')
+    with pytest.raises(UserError, match="`/idea submit` is missing `title`"):
+        parse("idea", "submit")
     _, opts = parse("idea", 'submit title:"\u202eOat latte\u202c\u200b"')
     assert opts == {"title": "Oat latte"}
