@@ -61,6 +61,13 @@ class Phase(StrEnum):
     PAUSED = "paused"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        """How replies say it: "open for ideas", never the code word "submissions"."""
+        return {"submissions": "open for ideas", "voting": "open for voting"}.get(
+            self.value, self.value
+        )
+
 
 @dataclass(slots=True)
 class Campaign:

@@ -127,13 +127,9 @@ class CampaignService:
             )
         self.steps.changed(ctx)
         when = timeline(campaign, round_, ctx.settings.timezone, ctx.now)
-        state = {
-            Phase.SCHEDULED: "scheduled",
-            Phase.SUBMISSIONS: "open for ideas",
-            Phase.VOTING: "open for voting",
-        }.get(campaign.phase, campaign.phase.value)
         return Reply(
-            f"Campaign {quoted(name)} ({kind.value}) is {state}.\n{when}".strip(), ephemeral=False
+            f"Campaign {quoted(name)} ({kind.value}) is {campaign.phase.label}.\n{when}".strip(),
+            ephemeral=False,
         )
 
     async def edit(
@@ -300,12 +296,12 @@ class CampaignService:
         round_ = await self.steps.current(campaign)
         if campaign.always_open or campaign.mode == CampaignMode.PICK:
             raise UserError(
-                f"Campaign {quoted(campaign.name)} is {a_an(campaign.mode.value)} (phase "
-                f"{campaign.phase.value}): it takes votes whenever it is open."
+                f"Campaign {quoted(campaign.name)} is {a_an(campaign.mode.value)} campaign: it "
+                "takes votes whenever it is open, so there is no voting phase to open."
             )
         if not await self.steps.open_voting(ctx, campaign, round_):
             raise UserError(
-                f"Campaign {quoted(campaign.name)} is in phase {campaign.phase.value}, "
+                f"Campaign {quoted(campaign.name)} is {campaign.phase.label}, "
                 "so voting cannot open now."
             )
         self.steps.changed(ctx)
@@ -323,13 +319,13 @@ class CampaignService:
         round_ = await self.steps.current(campaign)
         if campaign.phase == Phase.SUBMISSIONS and not campaign.always_open:
             raise UserError(
-                f"Campaign {quoted(campaign.name)} is still taking ideas (phase submissions); open "
+                f"Campaign {quoted(campaign.name)} is still taking ideas; open "
                 f"voting first (`/campaign vote {campaign.name}`)."
             )
         reply = await self.steps.close(ctx, campaign, round_)
         if reply is None:
             raise UserError(
-                f"Campaign {quoted(campaign.name)} is in phase {campaign.phase.value}, "
+                f"Campaign {quoted(campaign.name)} is {campaign.phase.label}, "
                 "so it cannot close now."
             )
         return reply
@@ -367,7 +363,7 @@ class CampaignService:
         campaign = await self.get(ctx, name)
         if campaign.phase != Phase.PAUSED or campaign.paused_phase is None:
             raise UserError(
-                f"Campaign {quoted(campaign.name)} is not paused (phase {campaign.phase.value})."
+                f"Campaign {quoted(campaign.name)} is not paused (it is {campaign.phase.label})."
             )
         phase = Phase(into) if into else campaign.paused_phase
         if campaign.mode == CampaignMode.PICK and phase == Phase.SUBMISSIONS:

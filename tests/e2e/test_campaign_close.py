@@ -108,7 +108,7 @@ async def test_close_with_no_support_has_no_winner(harness: Harness) -> None:
 
 async def test_close_before_voting_is_refused(harness: Harness) -> None:
     await ok(harness, "campaign create", name="Early")
-    assert "submissions" in await refused(harness, "campaign close", name="Early")
+    assert "still taking ideas" in await refused(harness, "campaign close", name="Early")
     assert await phase(harness, "Early") == Phase.SUBMISSIONS
 
 
@@ -134,7 +134,7 @@ async def test_pick_only_votes_and_pays_the_winners_voters(harness: Harness) -> 
     assert await phase(h, "Pick") == Phase.VOTING
     member_try = await h.cmd(h.member("alice"), "idea submit", title="Mine", campaign="Pick")
     assert not member_try.ok
-    assert "phase voting" in await refused(h, "campaign vote", name="Pick")  # no submissions
+    assert "no voting phase to open" in await refused(h, "campaign vote", name="Pick")  # no submissions
     pick = await h.storage.campaigns.by_name(h.community, "Pick")
     assert pick is not None
     red, blue = await candidate(h, pick.id, "Red dress"), await candidate(h, pick.id, "Blue dress")
@@ -184,7 +184,7 @@ async def test_pause_resume_cancel_and_their_refusals(harness: Harness) -> None:
     assert not (await h.react(h.member("bob"), idea)).ok
     assert "voting" in await ok(h, "campaign resume", name="Flow", phase="voting")
     assert await phase(h, "Flow") == Phase.VOTING
-    assert "phase voting" in await refused(h, "campaign resume", name="Flow")
+    assert "not paused (it is open for voting)" in await refused(h, "campaign resume", name="Flow")
     await vote(h, idea, "bob")
     assert "cancelled" in await ok(h, "campaign cancel", name="Flow")
     assert "already cancelled" in await refused(h, "campaign cancel", name="Flow")
