@@ -134,7 +134,7 @@ async def test_pick_only_votes_and_pays_the_winners_voters(harness: Harness) -> 
     assert await phase(h, "Pick") == Phase.VOTING
     member_try = await h.cmd(h.member("alice"), "idea submit", title="Mine", campaign="Pick")
     assert not member_try.ok
-    assert "no voting phase to open" in await refused(h, "campaign vote", name="Pick")  # no submissions
+    assert "no voting phase to open" in await refused(h, "campaign vote", name="Pick")
     pick = await h.storage.campaigns.by_name(h.community, "Pick")
     assert pick is not None
     red, blue = await candidate(h, pick.id, "Red dress"), await candidate(h, pick.id, "Blue dress")
