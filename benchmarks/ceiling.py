@@ -19,7 +19,7 @@ import asyncio
 import sqlite3
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +161,7 @@ def write(conn: sqlite3.Connection, batches: list[Batch]) -> float:
 
 
 def count(conn: sqlite3.Connection, table: str) -> int:
-    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def measure_ceiling(events: int, ideas: int, members: int, path: Path) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from bot.ports.ledger import EarnedKey, NewEntry
 from storage.sqlite.db import Database
 from storage.sqlite.rows import req_ts, ts
 
-
 #: the one statement that appends entries (benchmarks.ceiling writes with it too)
 APPEND_SQL = (
     "INSERT INTO ledger (community_id, member_id, amount, rule, reason, idem_key, ref,"
