@@ -282,6 +282,8 @@ VOTE_UPSERT_SQL = (
     " received_key = excluded.received_key, updated_at = excluded.updated_at"
 )
 
+VOTE_DELETE_SQL = "DELETE FROM votes WHERE idea_id = ? AND voter_id = ?"
+
 
 def vote_rows(community_id: str, votes: list[Vote], stamp: str) -> list[tuple[Any, ...]]:
     """The parameters of ``VOTE_UPSERT_SQL`` for each vote."""
@@ -363,9 +365,7 @@ class SqliteVoteRepo:
         self, community_id: str, upserts: list[Vote], deletes: list[tuple[int, str]], now: datetime
     ) -> None:
         if deletes:
-            await self.db.executemany(
-                "DELETE FROM votes WHERE idea_id = ? AND voter_id = ?", deletes
-            )
+            await self.db.executemany(VOTE_DELETE_SQL, deletes)
         if upserts:
             await self.db.executemany(VOTE_UPSERT_SQL, vote_rows(community_id, upserts, ts(now)))
 
