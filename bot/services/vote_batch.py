@@ -73,13 +73,14 @@ class VoteBatch:
         previous = self.current(pair)
         cast_key = previous.cast_key if previous else ""
         received_key = previous.received_key if previous else ""
-        ref = f"{idea.id}:{voter}:{event.event_id}"
+        # the event id alone is unique in the community (it was claimed once): a short key
+        # keeps the ledger's unique index small (the idea is in the entry's ref)
         if previous is None:
-            cast_key = f"vote:{ref}"
+            cast_key = f"vote:{event.event_id}"
             self._award(voter, "vote_cast", cast_key, idea.id)
         supports = value > 0 and idea.author_id != voter and pays_author(campaign)
         if supports and not received_key:
-            received_key = f"received:{ref}"
+            received_key = f"received:{event.event_id}"
             self._award(idea.author_id, "vote_received", received_key, idea.id)
         elif not supports and received_key:
             self._reverse(received_key)

@@ -26,8 +26,11 @@ _QUERIES: dict[str, str] = {
         " ORDER BY i.community_id, i.id"
     ),
     "votes": (
+        # through the community's ideas (votes have no index by community: 0015)
         "SELECT v.community_id, v.idea_id, v.voter_id, v.value, v.emoji, v.created_at,"
-        " v.updated_at FROM votes v {where} ORDER BY v.community_id, v.idea_id, v.voter_id"
+        " v.updated_at FROM ideas i JOIN votes v ON v.idea_id = i.id"
+        " AND v.community_id = i.community_id {where}"
+        " ORDER BY v.community_id, v.idea_id, v.voter_id"
     ),
     "responses": (
         "SELECT r.community_id, r.prompt_id, p.kind, p.question,"
@@ -114,7 +117,7 @@ COLUMNS: dict[str, list[str]] = {
 }
 _ALIAS = {
     "ideas": "i",
-    "votes": "v",
+    "votes": "i",
     "responses": "r",
     "ledger": "l",
     "balances": "b",
