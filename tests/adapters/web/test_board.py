@@ -147,7 +147,7 @@ async def test_idea_page_shows_description_tally_and_history_with_notes(world: B
     text = page.text
     assert "<h1>Oat milk option</h1>" in text
     assert "For the lactose intolerant" in text
-    assert "1 vote" in text
+    assert '<span class="tally-number">1</span>' in text
     assert "by Bob Stone" in text
     history = text[text.index("What happened so far") :]
     assert history.index("Submitted") < history.index("In progress") < history.index("Shipped")
