@@ -38,6 +38,15 @@ NAV = (
 SORT_LABELS = {"top": "Most votes", "new": "Newest", "trending": "Trending now"}
 
 
+class Missing(Exception):
+    """The page does not exist (or the board is off): the plain 404 page answers."""
+
+    def __init__(self, community: BoardCommunity | None, what: str) -> None:
+        super().__init__(what)
+        self.community = community
+        self.what = what
+
+
 def _int(value: str | None, default: int | None = None) -> int | None:
     if value is None or not value.strip().isdecimal() or len(value.strip()) > 12:
         return default
@@ -52,33 +61,45 @@ class BoardPages:
 
     def routes(self) -> list[web.RouteDef]:
         return [
-            web.get("/board/{c}", self.add_slash),
-            web.get("/board/{c}/", self.ideas),
-            web.get("/board/{c}/ideas/{id}", self.idea),
-            web.get("/board/{c}/roadmap", self.roadmap),
-            web.get("/board/{c}/shipped", self.shipped),
-            web.get("/board/{c}/campaigns", self.campaigns),
-            web.get("/board/{c}/campaigns/{id}", self.campaign),
-            web.get("/board/{c}/leaderboard", self.leaderboard),
+            web.get("/board/{c}", self._answer(self.add_slash)),
+            web.get("/board/{c}/", self._answer(self.ideas)),
+            web.get("/board/{c}/ideas/{id}", self._answer(self.idea)),
+            web.get("/board/{c}/roadmap", self._answer(self.roadmap)),
+            web.get("/board/{c}/shipped", self._answer(self.shipped)),
+            web.get("/board/{c}/campaigns", self._answer(self.campaigns)),
+            web.get("/board/{c}/campaigns/{id}", self._answer(self.campaign)),
+            web.get("/board/{c}/leaderboard", self._answer(self.leaderboard)),
         ]
+
+    def _answer(self, handler: Handler) -> Handler:
+        """The handler, with ``Missing`` answered by the plain 404 page."""
+
+        async def answer(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)
+            except Missing as missing:
+                return self.not_found(request, missing.community, missing.what)
+
+        return answer
 
     # -- helpers -------------------------------------------------------------------------
     async def _community(self, request: web.Request) -> BoardCommunity:
         community = await self.board.community(request.match_info["c"])
         if community is None:
-            raise self.not_found(request, None)
+            raise Missing(None, "board")
         return community
 
     def not_found(
         self, request: web.Request, community: BoardCommunity | None, what: str = "board"
-    ) -> web.HTTPException:
-        body = self.pages.html(
-            "not_found.html", community=community, what=what, nav=None, root=self._root(community)
-        )
-        return web.HTTPNotFound(
-            body=body,
-            content_type="text/html",
-            headers={"Cache-Control": "public, max-age=30"},
+    ) -> web.Response:
+        return self.pages.respond(
+            request,
+            "not_found.html",
+            status=404,
+            community=community,
+            what=what,
+            nav=None,
+            root=self._root(community),
         )
 
     def _root(self, community: BoardCommunity | None) -> str:
@@ -150,7 +171,7 @@ class BoardPages:
         if isinstance(found, Moved):
             raise web.HTTPMovedPermanently(f"{self._root(community)}ideas/{found.idea_id}")
         if found is None:
-            raise self.not_found(request, community, "idea")
+            raise Missing(community, "idea")
         return self._page(
             request,
             "idea.html",
@@ -190,7 +211,7 @@ class BoardPages:
         campaign_id = _int(request.match_info["id"])
         found = None if campaign_id is None else await self.board.campaign(community, campaign_id)
         if found is None:
-            raise self.not_found(request, community, "campaign")
+            raise Missing(community, "campaign")
         return self._page(request, "campaign.html", community, "campaigns", view=found)
 
     async def leaderboard(self, request: web.Request) -> web.StreamResponse:
