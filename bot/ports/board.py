@@ -162,6 +162,8 @@ class BoardCommunity:
     slug: str
     name: str
     vote_emojis: tuple[str, ...] = ()
+    #: dates on the board are shown in the community's timezone
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)

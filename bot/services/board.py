@@ -57,7 +57,9 @@ class BoardService:
         if not settings.public_board:
             return None
         name = settings.board_name or "Community ideas"
-        return BoardCommunity(community_id, slug(community_id), name, settings.vote_emojis())
+        return BoardCommunity(
+            community_id, slug(community_id), name, settings.vote_emojis(), settings.timezone
+        )
 
     async def ideas(
         self,

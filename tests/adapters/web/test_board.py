@@ -227,7 +227,13 @@ async def test_campaign_page_shows_the_timeline_and_archived_results(world: Boar
     assert results.index("Mango chili") < results.index("Sea salt caramel")
     assert "Ana Lopez" in results
     assert "Ideas from" in text and "Closed" in text
+    assert "5 Jan 2026, 09:00 UTC" in text
     assert (await world.board("campaigns/999")).status == 404
+    # dates read in the community's own timezone
+    reply = await world.h.text(world.h.moderator(), "/cocreate config set timezone Europe/Berlin")
+    assert reply.ok, reply.text
+    text = (await world.board(f"campaigns/{campaigns[0].id}")).text
+    assert "5 Jan 2026, 10:00 CET" in text and "09:00 UTC" not in text
 
 
 async def test_leaderboard_shows_display_names_and_points(world: Board) -> None:
@@ -298,6 +304,8 @@ async def test_stylesheet_is_served_by_the_bot_with_cache_headers(site: Board) -
     assert (
         await site.get("/static/board.css", headers={"If-None-Match": page.headers["ETag"]})
     ).status == 304
+    icon = await site.get("/favicon.ico")
+    assert icon.status == 200 and icon.headers["Content-Type"] == "image/svg+xml"
     for bad in ("/static/nope.css", "/static/..%2f__init__.py", "/static/board.py"):
         assert (await site.get(bad)).status == 404, bad
 
