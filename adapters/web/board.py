@@ -16,11 +16,13 @@ from aiohttp import web
 from adapters.web.render import Pages
 from bot.links import Links
 from bot.ports.board import (
+    PERIODS,
     PUBLIC_STATUSES,
     SORTS,
     Board,
     BoardCommunity,
     BoardSort,
+    LeaderPeriod,
     Moved,
 )
 
@@ -35,6 +37,7 @@ NAV = (
     ("leaderboard", "leaderboard", "Leaderboard"),
 )
 
+PERIOD_LABELS = {"all": "All time", "week": "This week", "month": "This month"}
 SORT_LABELS = {"top": "Most votes", "new": "Newest", "trending": "Trending now"}
 
 
@@ -216,8 +219,25 @@ class BoardPages:
 
     async def leaderboard(self, request: web.Request) -> web.StreamResponse:
         community = await self._community(request)
-        rows = await self.board.leaderboard(community)
-        return self._page(request, "leaderboard.html", community, "leaderboard", rows=rows)
+        period: LeaderPeriod = "all"
+        for known in PERIODS:
+            if request.query.get("period") == known:
+                period = known
+        rows = await self.board.leaderboard(community, period)
+        root = self._root(community)
+        periods = [
+            (p, f"{root}leaderboard" + ("" if p == "all" else f"?period={p}"), PERIOD_LABELS[p])
+            for p in PERIODS
+        ]
+        return self._page(
+            request,
+            "leaderboard.html",
+            community,
+            "leaderboard",
+            rows=rows,
+            period=period,
+            periods=periods,
+        )
 
 
 def discussion_link(url: str | None) -> str | None:

@@ -242,6 +242,22 @@ async def test_leaderboard_shows_display_names_and_points(world: Board) -> None:
     names = re.findall(r'<th scope="row">([^<]+)</th>', text)
     assert names[0] == "Bob Stone"  # submitted, shipped (200) and voted on
     assert "Ana Lopez" in names and "Voter 0" in names
+    assert '<a href="/board/console-test/leaderboard" aria-current="page">All time</a>' in text
+
+
+async def test_leaderboard_of_this_week_counts_only_this_weeks_points(world: Board) -> None:
+    h = world.h
+    h.clock.advance(timedelta(days=8))  # a new week (and month stays January)
+    await h.react(person(h, "U0NEW00001", "Newcomer"), world.ids["dark"])
+    week = (await world.board("leaderboard?period=week")).text
+    names = re.findall(r'<th scope="row">([^<]+)</th>', week)
+    assert names == ["Ana Lopez", "Newcomer"]  # a vote received (2) beats a vote cast (1)
+    assert "<caption>Top members, this week</caption>" in week
+    assert 'aria-current="page">This week</a>' in week
+    month = re.findall(
+        r'<th scope="row">([^<]+)</th>', (await world.board("leaderboard?period=month")).text
+    )
+    assert month[0] == "Bob Stone" and "Newcomer" in month
 
 
 # -- what never reaches the board -------------------------------------------------------------
