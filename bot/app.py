@@ -9,6 +9,7 @@ nothing in the core does.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -26,6 +27,7 @@ from bot.ports import Platform, Storage
 from bot.scheduler import RoundScheduler
 from bot.services.campaigns import CampaignService
 from bot.services.cards import load_cards
+from bot.services.dashboard import Dashboard, SignInLinks
 from bot.services.delivery import CardRefresher
 from bot.services.idea_cards import IdeaCards
 from bot.services.idea_moderation import IdeaModeration
@@ -57,6 +59,8 @@ class App:
     idea_cards: IdeaCards
     voting: VotingService
     steps: RoundSteps
+    #: the moderators' dashboard, for the web adapter
+    dashboard: Dashboard
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -70,7 +74,10 @@ def build_app(
     clock: Clock | None = None,
     metrics: Metrics | None = None,
     card_interval: float = 1.0,
+    public_url: Callable[[], str] | None = None,
 ) -> App:
+    """``public_url``: where people reach the bot's web pages (asked each time: with HTTP_PORT
+    0 it is known only once the server listens)."""
     clock = clock or SystemClock()
     metrics = metrics or Metrics()
     # a local name, so the closures below do not capture the narrowed ``Metrics | None``
@@ -106,7 +113,8 @@ def build_app(
     prompt_commands.register(registry, prompts)
     points_commands.register(registry, storage, points, campaigns, outbox)
     reward_commands.register(registry, storage, rewards)
-    cocreate_commands.register(registry, storage, idea_cards)
+    sign_in = SignInLinks(storage, platform, outbox, clock, public_url or (lambda: ""))
+    cocreate_commands.register(registry, storage, idea_cards, sign_in)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
     return App(
@@ -122,4 +130,5 @@ def build_app(
         idea_cards=idea_cards,
         voting=voting,
         steps=steps,
+        dashboard=Dashboard(storage, engine.handle, clock),
     )

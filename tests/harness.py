@@ -8,6 +8,7 @@ import itertools
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,13 @@ class Harness:
         self.delivered: list[InboundEvent] = []
 
     @classmethod
-    async def create(cls, path: Path, community: str = COMMUNITY) -> Harness:
+    async def create(
+        cls, path: Path, community: str = COMMUNITY, public_url: Callable[[], str] | None = None
+    ) -> Harness:
         storage = await open_test_storage(path)
         platform = MemoryPlatform()
         clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-        app = build_app(storage, platform, clock, card_interval=0.01)
+        app = build_app(storage, platform, clock, card_interval=0.01, public_url=public_url)
         harness = cls(app, storage, platform, clock)
         harness.community = community
         return harness

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from bot.events import Actor
 from bot.ports.campaigns import CampaignRepo, OutboxRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
+from bot.ports.dashboard import DashboardRepo
 from bot.ports.ideas import IdeaRepo, VoteRepo
 from bot.ports.ledger import LedgerRepo
 from bot.ports.prompts import PromptRepo
@@ -113,6 +114,8 @@ class Storage(Protocol):
     def prompts(self) -> PromptRepo: ...
     @property
     def rewards(self) -> RewardRepo: ...
+    @property
+    def dashboard(self) -> DashboardRepo: ...
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """All repository calls inside commit together or not at all. A nested call joins the

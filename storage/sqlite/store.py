@@ -16,6 +16,7 @@ from storage.sqlite.community import (
     SqliteEventLog,
     SqliteMemberRepo,
 )
+from storage.sqlite.dashboard import SqliteDashboardRepo
 from storage.sqlite.db import Database
 from storage.sqlite.ideas import SqliteIdeaRepo, SqliteVoteRepo
 from storage.sqlite.ledger import SqliteLedgerRepo
@@ -38,6 +39,7 @@ class SqliteStorage:
         self.ledger = SqliteLedgerRepo(db)
         self.prompts = SqlitePromptRepo(db)
         self.rewards = SqliteRewardRepo(db)
+        self.dashboard = SqliteDashboardRepo(db)
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.db.transaction()
