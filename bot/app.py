@@ -22,9 +22,11 @@ from bot.commands import prompts as prompt_commands
 from bot.commands import rewards as reward_commands
 from bot.commands.spec import Registry
 from bot.engine import Engine
+from bot.links import Links
 from bot.metrics import Metrics
 from bot.ports import Platform, Storage
 from bot.scheduler import RoundScheduler
+from bot.services.board import BoardService
 from bot.services.campaigns import CampaignService
 from bot.services.cards import load_cards
 from bot.services.dashboard import Dashboard, SignInLinks
@@ -59,8 +61,15 @@ class App:
     idea_cards: IdeaCards
     voting: VotingService
     steps: RoundSteps
+<<<<<<< HEAD
     #: the moderators' dashboard, for the web adapter
     dashboard: Dashboard
+=======
+    #: the public board's read side, for the web adapter
+    board: BoardService
+    #: absolute links to a community's web pages (PUBLIC_URL)
+    links: Links
+>>>>>>> wt-board
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -74,11 +83,16 @@ def build_app(
     clock: Clock | None = None,
     metrics: Metrics | None = None,
     card_interval: float = 1.0,
+<<<<<<< HEAD
     public_url: Callable[[], str] | None = None,
+=======
+    links: Links | None = None,
+>>>>>>> wt-board
 ) -> App:
     """``public_url``: where people reach the bot's web pages (asked each time: with HTTP_PORT
     0 it is known only once the server listens)."""
     clock = clock or SystemClock()
+    links = links or Links("http://127.0.0.1:8080")
     metrics = metrics or Metrics()
     # a local name, so the closures below do not capture the narrowed ``Metrics | None``
     counters = metrics
@@ -113,8 +127,12 @@ def build_app(
     prompt_commands.register(registry, prompts)
     points_commands.register(registry, storage, points, campaigns, outbox)
     reward_commands.register(registry, storage, rewards)
+<<<<<<< HEAD
     sign_in = SignInLinks(storage, platform, outbox, clock, public_url or (lambda: ""))
     cocreate_commands.register(registry, storage, idea_cards, sign_in)
+=======
+    cocreate_commands.register(registry, storage, idea_cards, links)
+>>>>>>> wt-board
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
     return App(
@@ -130,5 +148,10 @@ def build_app(
         idea_cards=idea_cards,
         voting=voting,
         steps=steps,
+<<<<<<< HEAD
         dashboard=Dashboard(storage, engine.handle, clock),
+=======
+        board=BoardService(storage, clock),
+        links=links,
+>>>>>>> wt-board
     )

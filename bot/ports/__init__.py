@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.events import Actor
+from bot.ports.board import BoardRepo
 from bot.ports.campaigns import CampaignRepo, OutboxRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
 from bot.ports.dashboard import DashboardRepo
@@ -115,6 +116,7 @@ class Storage(Protocol):
     @property
     def rewards(self) -> RewardRepo: ...
     @property
+    def board(self) -> BoardRepo: ...
     def dashboard(self) -> DashboardRepo: ...
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
