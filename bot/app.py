@@ -9,7 +9,6 @@ nothing in the core does.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
@@ -61,15 +60,12 @@ class App:
     idea_cards: IdeaCards
     voting: VotingService
     steps: RoundSteps
-<<<<<<< HEAD
-    #: the moderators' dashboard, for the web adapter
-    dashboard: Dashboard
-=======
     #: the public board's read side, for the web adapter
     board: BoardService
     #: absolute links to a community's web pages (PUBLIC_URL)
     links: Links
->>>>>>> wt-board
+    #: the moderators' dashboard, for the web adapter
+    dashboard: Dashboard
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -83,14 +79,8 @@ def build_app(
     clock: Clock | None = None,
     metrics: Metrics | None = None,
     card_interval: float = 1.0,
-<<<<<<< HEAD
-    public_url: Callable[[], str] | None = None,
-=======
     links: Links | None = None,
->>>>>>> wt-board
 ) -> App:
-    """``public_url``: where people reach the bot's web pages (asked each time: with HTTP_PORT
-    0 it is known only once the server listens)."""
     clock = clock or SystemClock()
     links = links or Links("http://127.0.0.1:8080")
     metrics = metrics or Metrics()
@@ -127,12 +117,8 @@ def build_app(
     prompt_commands.register(registry, prompts)
     points_commands.register(registry, storage, points, campaigns, outbox)
     reward_commands.register(registry, storage, rewards)
-<<<<<<< HEAD
-    sign_in = SignInLinks(storage, platform, outbox, clock, public_url or (lambda: ""))
-    cocreate_commands.register(registry, storage, idea_cards, sign_in)
-=======
-    cocreate_commands.register(registry, storage, idea_cards, links)
->>>>>>> wt-board
+    sign_in = SignInLinks(storage, platform, outbox, clock, links)
+    cocreate_commands.register(registry, storage, idea_cards, links, sign_in)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
     return App(
@@ -148,10 +134,7 @@ def build_app(
         idea_cards=idea_cards,
         voting=voting,
         steps=steps,
-<<<<<<< HEAD
-        dashboard=Dashboard(storage, engine.handle, clock),
-=======
         board=BoardService(storage, clock),
         links=links,
->>>>>>> wt-board
+        dashboard=Dashboard(storage, engine.handle, clock),
     )

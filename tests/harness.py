@@ -8,7 +8,6 @@ import itertools
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from bot.events import (
     ReactionRemoved,
     ThreadMessagePosted,
 )
+from bot.links import Links
 from bot.replies import Reply
 from storage.sqlite.db import migrations
 from storage.sqlite.store import SqliteStorage, open_storage
@@ -84,12 +84,12 @@ class Harness:
 
     @classmethod
     async def create(
-        cls, path: Path, community: str = COMMUNITY, public_url: Callable[[], str] | None = None
+        cls, path: Path, community: str = COMMUNITY, links: Links | None = None
     ) -> Harness:
         storage = await open_test_storage(path)
         platform = MemoryPlatform()
         clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-        app = build_app(storage, platform, clock, card_interval=0.01, public_url=public_url)
+        app = build_app(storage, platform, clock, card_interval=0.01, links=links)
         harness = cls(app, storage, platform, clock)
         harness.community = community
         return harness

@@ -32,13 +32,13 @@ EXPORT_NOUNS = {
 }
 
 
-<<<<<<< HEAD
 def register(
-    registry: Registry, storage: Storage, idea_cards: IdeaCards, sign_in: SignInLinks
+    registry: Registry,
+    storage: Storage,
+    idea_cards: IdeaCards,
+    links: Links,
+    sign_in: SignInLinks,
 ) -> None:
-=======
-def register(registry: Registry, storage: Storage, idea_cards: IdeaCards, links: Links) -> None:
->>>>>>> wt-board
     @registry.command(
         "cocreate",
         "help",

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.context import Context
 from bot.events import Actor, CommandInvoked, InboundEvent
+from bot.links import Links
 from bot.models import IdeaStatus, OutboxItem
 from bot.ports import Platform, Storage
 from bot.ports.dashboard import DashboardSession, LinkOwner
@@ -82,13 +83,13 @@ class SignInLinks:
         platform: Platform,
         outbox: Outbox,
         clock: Clock,
-        base_url: Callable[[], str],
+        links: Links,
     ) -> None:
         self.storage = storage
         self.platform = platform
         self.outbox = outbox
         self.clock = clock
-        self.base_url = base_url
+        self.links = links
         outbox.register(LINK_KIND, self._deliver)
 
     async def request(self, ctx: Context) -> None:
@@ -107,7 +108,7 @@ class SignInLinks:
         async with self.storage.transaction():
             expires = now + LINK_LIFETIME
             await self.storage.dashboard.add_link(secret_hash(token), owner, now, expires)
-        url = f"{self.base_url().rstrip('/')}/dashboard/signin/{token}"
+        url = self.links.dashboard_sign_in(token)
         minutes = int(LINK_LIFETIME.total_seconds() // 60)
         await self.platform.notify(
             item.community_id, item.address, Message(text=link_text(url, minutes)), key
