@@ -41,6 +41,8 @@ from bot.wording import member_names
 LINK_LIFETIME = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(hours=8)
 SESSION_IDLE = timedelta(hours=1)
+#: links and sessions are forgotten this long after they expired (at the next sign-in)
+FORGET_AFTER = timedelta(days=1)
 #: the outbox kind of a sign-in link's DM
 LINK_KIND = "dashboard_link"
 #: what the audit log says about an action taken on the dashboard
@@ -218,6 +220,8 @@ class Dashboard:
             owner = await storage.dashboard.use_link(secret_hash(token), now)
             if owner is None:
                 return None
+            # sign-ins are rare: the tables stay small without a sweep of their own
+            await storage.dashboard.prune(now - FORGET_AFTER)
             cookie = secrets.token_urlsafe(32)
             expires = now + SESSION_LIFETIME
             await storage.dashboard.add_session(
