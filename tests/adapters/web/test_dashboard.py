@@ -313,3 +313,17 @@ async def test_signing_out_ends_the_session_and_the_old_cookie(site: Site) -> No
     assert cleared.value == "" and cleared["path"] == "/dashboard/console-test"
     again = await site.get(site.root(), headers={"Cookie": f"cocreate_session={cookie}"})
     assert again.status == 403
+
+
+async def test_the_access_log_does_not_show_the_links_token(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = await site.request_link()
+    token = path.rsplit("/", 1)[1]
+    with caplog.at_level("INFO", logger="aiohttp.access"):
+        assert (await site.get(path)).status == 200
+        assert (await site.post(path)).status == 303
+        await asyncio.sleep(0)
+    logged = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert any("/dashboard/signin/(hidden)" in line for line in logged), logged
+    assert not any(token in line for line in logged)
