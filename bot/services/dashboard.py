@@ -52,6 +52,8 @@ ACTIONS = frozenset(
     {
         ("idea", "status"),
         ("idea", "merge"),
+        ("idea", "approve"),
+        ("idea", "reject"),
         ("rewards", "approve"),
         ("rewards", "reject"),
         ("prompt", "close"),

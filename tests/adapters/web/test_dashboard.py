@@ -327,3 +327,22 @@ async def test_the_access_log_does_not_show_the_links_token(
     logged = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert any("/dashboard/signin/(hidden)" in line for line in logged), logged
     assert not any(token in line for line in logged)
+
+
+async def test_the_review_queue_approves_and_rejects_on_the_web(site: Site) -> None:
+    h = site.h
+    mod = h.member("mod", admin=True)
+    assert (await h.cmd(mod, "cocreate config set", key="review_queue", value="on")).ok
+    good = await h.submit(h.member("alice"), "Oat latte")
+    bad = await h.submit(h.member("bob"), "Free coffee forever")
+    csrf = await site.sign_in()
+    overview = await (await site.get(site.root())).text()
+    assert "2 ideas waiting for review" in overview
+    queue = await (await site.get(site.root() + "ideas?status=pending")).text()
+    assert f"Approve #{good}" in queue and f"Reject #{bad}" in queue
+    approve = {"csrf": csrf, "idea": str(good)}
+    reject = {"csrf": csrf, "idea": str(bad), "reason": "We cannot afford it"}
+    assert (await site.post(site.root() + "ideas/approve", data=approve)).status == 303
+    assert (await site.post(site.root() + "ideas/reject", data=reject)).status == 303
+    statuses = [await h.storage.ideas.get(h.community, i) for i in (good, bad)]
+    assert [i.status.value for i in statuses if i] == ["new", "rejected"]
