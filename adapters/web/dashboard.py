@@ -173,6 +173,7 @@ class DashboardPages:
             flash=self._flash(request),
             nonce=lambda: secrets.token_urlsafe(12),
             board_url=self.links.board(moderator.community_id),
+            idle_minutes=int(SESSION_IDLE.total_seconds() // 60),
             **context,
         )
         response.headers.update(HEADERS)

@@ -138,6 +138,7 @@ class Moderator:
     member_id: str
     display_name: str
     csrf_token: str
+    #: when the session ends at the latest (it ends earlier after ``SESSION_IDLE`` unused)
     expires_at: datetime
     session_hash: str
     #: how the dashboard names the community (its board name, when it has one)
@@ -250,7 +251,7 @@ class Dashboard:
             found.member_id,
             found.display_name,
             _csrf(found.csrf_secret),
-            min(found.expires_at, now + SESSION_IDLE),
+            found.expires_at,
             id_hash,
             settings.board_name or "Moderator dashboard",
         )
