@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.events import InboundEvent, ThreadMessagePosted
+from bot.events import InboundEvent, ReactionAdded, ThreadMessagePosted
 from bot.ports.adapter import Sink
 from bot.replies import Reply
 from tests.adapters.discord.conftest import Bot, eventually, start_bot, stop_bot
@@ -142,5 +142,35 @@ async def test_thread_messages_stay_in_order_in_a_burst(fake: FakeDiscord, tmp_p
         assert tallies(await votes(bot)) == {1: len(crowd), 2: len(crowd)}
         for member in crowd:  # two votes and a comment each
             assert await bot.balance(member.id) == 3
+    finally:
+        await stop_bot(bot)
+
+
+async def test_stop_lets_the_events_in_flight_finish(fake: FakeDiscord, tmp_path: Path) -> None:
+    gate = asyncio.Event()
+    held: list[InboundEvent] = []
+
+    def holding(sink: Sink) -> Sink:
+        async def handle(event: InboundEvent) -> Reply:
+            if isinstance(event, ReactionAdded) and not event.actor.is_bot:
+                held.append(event)
+                await gate.wait()
+            return await sink(event)
+
+        return handle
+
+    bot = await start_bot(fake, tmp_path / "cocreate.sqlite3", wrap=holding)
+    try:
+        first, *_ = await cards(bot, fake.member("Alice"), count=1)
+        crowd = [fake.member(f"Voter {n}") for n in range(10)]
+        for member in crowd:
+            await fake.add_reaction(member, first, "👍")
+        await eventually(lambda: len(held) == len(crowd))  # all in flight at once
+        stopping = asyncio.create_task(bot.adapter.stop())
+        await asyncio.sleep(0.05)
+        assert not stopping.done()  # it waits for them rather than dropping them
+        gate.set()
+        await stopping
+        assert tallies(await votes(bot)) == {1: len(crowd)}
     finally:
         await stop_bot(bot)
