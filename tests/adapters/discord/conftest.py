@@ -66,6 +66,7 @@ async def start_bot(
     card_interval: float = 0.05,
     shards: tuple[int, list[int]] | None = None,
     wrap: Callable[[Sink], Sink] | None = None,
+    max_in_flight: int = 1000,
 ) -> Bot:
     storage = await open_test_storage(path)
     router = PlatformRouter()
@@ -81,6 +82,7 @@ async def start_bot(
         guild_ready_timeout=0.05,
         shard_count=shards[0] if shards else None,
         shard_ids=shards[1] if shards else None,
+        max_in_flight=max_in_flight,
     )
     router.register(adapter.name, adapter.platform)
     await adapter.start(wrap(app.engine.handle) if wrap else app.engine.handle)

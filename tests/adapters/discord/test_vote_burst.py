@@ -146,31 +146,61 @@ async def test_thread_messages_stay_in_order_in_a_burst(fake: FakeDiscord, tmp_p
         await stop_bot(bot)
 
 
-async def test_stop_lets_the_events_in_flight_finish(fake: FakeDiscord, tmp_path: Path) -> None:
-    gate = asyncio.Event()
-    held: list[InboundEvent] = []
+class Held:
+    """A sink that holds members' reactions until released, counting how many wait at once."""
 
-    def holding(sink: Sink) -> Sink:
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.held: list[InboundEvent] = []
+
+    def __call__(self, sink: Sink) -> Sink:
         async def handle(event: InboundEvent) -> Reply:
             if isinstance(event, ReactionAdded) and not event.actor.is_bot:
-                held.append(event)
-                await gate.wait()
+                self.held.append(event)
+                await self.gate.wait()
             return await sink(event)
 
         return handle
 
-    bot = await start_bot(fake, tmp_path / "cocreate.sqlite3", wrap=holding)
+
+async def test_stop_lets_the_events_in_flight_finish(fake: FakeDiscord, tmp_path: Path) -> None:
+    hold = Held()
+    bot = await start_bot(fake, tmp_path / "cocreate.sqlite3", wrap=hold)
     try:
         first, *_ = await cards(bot, fake.member("Alice"), count=1)
         crowd = [fake.member(f"Voter {n}") for n in range(10)]
         for member in crowd:
             await fake.add_reaction(member, first, "👍")
-        await eventually(lambda: len(held) == len(crowd))  # all in flight at once
+        await eventually(lambda: len(hold.held) == len(crowd))  # all in flight at once
         stopping = asyncio.create_task(bot.adapter.stop())
         await asyncio.sleep(0.05)
         assert not stopping.done()  # it waits for them rather than dropping them
-        gate.set()
+        hold.gate.set()
         await stopping
         assert tallies(await votes(bot)) == {1: len(crowd)}
+    finally:
+        await stop_bot(bot)
+
+
+async def test_a_huge_burst_waits_in_the_queue_not_in_tasks(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    hold = Held()
+    bot = await start_bot(fake, tmp_path / "cocreate.sqlite3", wrap=hold, max_in_flight=4)
+    try:
+        first, *_ = await cards(bot, fake.member("Alice"), count=1)
+        crowd = [fake.member(f"Voter {n}") for n in range(30)]
+        for member in crowd:
+            await fake.add_reaction(member, first, "👍")
+        # four in flight, the rest in the queue (one taken off it, waiting for a slot)
+        await eventually(lambda: bot.adapter._queue.qsize() == len(crowd) - 4 - 1)
+        await eventually(lambda: len(hold.held) == 4)
+        await asyncio.sleep(0.05)
+        assert len(hold.held) == 4
+        assert len(bot.adapter._tasks) == 4 + 1  # the events in flight and the queue's worker
+        hold.gate.set()
+        await bot.settle()
+        assert tallies(await votes(bot)) == {1: len(crowd)}
+        assert [e.actor.member_id for e in hold.held] == [m.id for m in crowd]  # in order
     finally:
         await stop_bot(bot)
