@@ -146,6 +146,31 @@ async def test_thread_messages_stay_in_order_in_a_burst(fake: FakeDiscord, tmp_p
         await stop_bot(bot)
 
 
+async def test_a_changed_mind_in_a_burst_takes_the_older_emoji_off(bot: Bot) -> None:
+    fake = bot.fake
+    mod = fake.member("Mod", admin=True)
+    await (await fake.slash(mod, "cocreate setup")).answered()
+    done = await fake.slash(mod, "cocreate config set", key="vote_mode", value="updown")
+    assert "updown" in (await done.answered()).text
+    author, bob = fake.member("Author"), fake.member("Bob")
+    await (await fake.slash(author, "idea submit", title="Two ways", description="")).answered()
+    await bot.settle()
+    card = await card_of(bot, 1)
+    crowd = [fake.member(f"Voter {n}") for n in range(20)]
+    for n, member in enumerate(crowd):
+        await fake.add_reaction(member, card, "👍")
+        if n == 5:
+            await fake.add_reaction(bob, card, "👍")
+        if n == 12:  # bob thinks again: the 👎 counts and his 👍 comes off the card
+            await fake.add_reaction(bob, card, "👎")
+    await bot.settle()
+    rows = await votes(bot)
+    assert (1, bob.id, "👎") in rows and len(rows) == len(crowd) + 1
+    await eventually(lambda: bob.id not in card.reactions["👍"])
+    assert bob.id in card.reactions["👎"]
+    assert all(m.id in card.reactions["👍"] for m in crowd)
+
+
 class Held:
     """A sink that holds members' reactions until released, counting how many wait at once."""
 
