@@ -210,6 +210,7 @@ class SlackAdapter:
         credentials or cannot be reached, instead of failing on the first event."""
         self.handlers.sink = sink
         base = self.config.api_base_url or "the Slack API"
+        await self.clients.open()
         try:
             if self.store is None and self.config.bot_token:
                 await self.clients.app_client.auth_test()
@@ -255,6 +256,7 @@ class SlackAdapter:
             await self.idle(within=5.0)
         except TimeoutError:
             log.warning("slack listeners still busy at shutdown")
+        await self.clients.close()
 
 
 def config_from(settings: Any) -> SlackConfig:
