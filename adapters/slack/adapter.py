@@ -210,7 +210,6 @@ class SlackAdapter:
         credentials or cannot be reached, instead of failing on the first event."""
         self.handlers.sink = sink
         base = self.config.api_base_url or "the Slack API"
-        await self.clients.open()
         try:
             if self.store is None and self.config.bot_token:
                 await self.clients.app_client.auth_test()
@@ -237,6 +236,7 @@ class SlackAdapter:
                 f"Slack cannot be reached at {base} ({reason(exc)}); check the network and "
                 "SLACK_API_BASE_URL."
             ) from exc
+        await self.clients.open()  # from here on, the Web API calls share their connections
         self._started = True
 
     async def idle(self, within: float = 10.0) -> None:
