@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 60.0
 AUTOCOMPLETE_BUDGET = 2.5
 #: gateway events being handled at once (a reaction waits for its batch, then its reply); the
-#: queue holds the rest, so a huge burst does not become a huge number of tasks
-MAX_IN_FLIGHT = 1000
+#: queue holds the rest, so a huge burst does not become a huge number of tasks. Twice the
+#: engine's largest batch, so the next batch gathers while one commits.
+MAX_IN_FLIGHT = 2000
 #: how long stop() lets events already received finish before it gives up on them
 DRAIN_TIMEOUT = 5.0
 Queued = tuple[str, dict[str, Any], str]

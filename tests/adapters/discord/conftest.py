@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordAdapter
+from adapters.discord.adapter import MAX_IN_FLIGHT
 from bot.app import App, build_app
 from bot.platforms import PlatformRouter
 from bot.ports.adapter import Sink
@@ -66,7 +67,7 @@ async def start_bot(
     card_interval: float = 0.05,
     shards: tuple[int, list[int]] | None = None,
     wrap: Callable[[Sink], Sink] | None = None,
-    max_in_flight: int = 1000,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> Bot:
     storage = await open_test_storage(path)
     router = PlatformRouter()
