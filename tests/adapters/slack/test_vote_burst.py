@@ -76,6 +76,8 @@ async def test_a_concurrent_burst_shares_batches_and_counts_exactly(world: Slack
     bodies.insert(len(bodies) // 3, bodies[7])  # a duplicate delivery: the same event id
     batches = world.app.engine.votes.batches
     looked_up = len(fake.called("users.info"))
+    ignored = {"type": "ReactionAdded", "outcome": "ignored"}
+    before = world.app.metrics.value("cocreate_events_handled_total", **ignored)
 
     async def bob(session: aiohttp.ClientSession) -> None:
         """One member changes his mind twice while the crowd votes; Slack sends his events
@@ -93,6 +95,7 @@ async def test_a_concurrent_burst_shares_batches_and_counts_exactly(world: Slack
     formed = world.app.engine.votes.batches - batches
     assert formed <= events // 4, f"{events} reactions took {formed} batches"
     assert world.app.engine.votes.largest > 1
+    assert world.app.metrics.value("cocreate_events_handled_total", **ignored) - before == 1
     counted = await votes(world)
     assert counted == {
         1: set(VOTERS),
