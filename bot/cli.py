@@ -177,7 +177,14 @@ async def run(settings: Settings) -> int:
         report.update({name: check() for name, check in checks.items()})
         return HealthReport(report)
 
-    http = HttpServer(settings.http_host, settings.http_port, health, app.metrics)
+    http = HttpServer(
+        settings.http_host,
+        settings.http_port,
+        health,
+        app.metrics,
+        ops_host=settings.ops_host,
+        ops_port=settings.ops_port,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
