@@ -22,15 +22,20 @@ import re
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
+from adapters.memory.platform import MemoryPlatform
+from bot.app import build_app
+from bot.clock import FakeClock
 from bot.http import HealthReport, HttpServer
+from bot.links import Links
 from tests.browser import web
 from tests.browser.chromium import CHROMIUM_ARGS, INSTALL_HINT, chromium_path
-from tests.harness import Harness
+from tests.harness import Harness, open_test_storage
 
 T = TypeVar("T")
 
@@ -68,7 +73,13 @@ class LiveBot:
         self.call(self._start())
 
     async def _start(self) -> None:
-        self.harness = await Harness.create(self.path)
+        storage = await open_test_storage(self.path)
+        platform = MemoryPlatform()
+        clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+        # links point at this server: the port is known once it listens
+        links = Links(lambda: self.url)
+        app = build_app(storage, platform, clock, card_interval=0.01, links=links)
+        self.harness = Harness(app, storage, platform, clock)
 
         async def health() -> HealthReport:
             return HealthReport({"storage": await self.harness.storage.ping()})
@@ -140,7 +151,8 @@ class Watch:
             # a page we asked for with an error status on purpose logs its own status
             if any(f"status of {s}" in text for s in self.expected_statuses):
                 return
-            self.problems.append(f"console {message.type}: {text}")
+            where = (message.location or {}).get("url", "")
+            self.problems.append(f"console {message.type}: {text} ({where})")
 
     def _failed(self, request: Any) -> None:
         failure = request.failure or ""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from adapters.web import web_routes
 from bot.http import HttpServer
 from tests.harness import Harness
 
 
 def mount(http: HttpServer, harness: Harness) -> None:
-    """Nothing yet: the board and dashboard routes arrive with adapters/web."""
+    """The same routes ``bot.cli.run`` adds, on the same app objects."""
+    app = harness.app
+    http.add_routes(web_routes(app.board, app.links))
