@@ -17,6 +17,7 @@ from storage.sqlite.community import (
     SqliteEventLog,
     SqliteMemberRepo,
 )
+from storage.sqlite.dashboard import SqliteDashboardRepo
 from storage.sqlite.db import Database
 from storage.sqlite.ideas import SqliteIdeaRepo, SqliteVoteRepo
 from storage.sqlite.ledger import SqliteLedgerRepo
@@ -40,6 +41,7 @@ class SqliteStorage:
         self.prompts = SqlitePromptRepo(db)
         self.rewards = SqliteRewardRepo(db)
         self.board = SqliteBoardRepo(db)
+        self.dashboard = SqliteDashboardRepo(db)
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.db.transaction()
