@@ -65,13 +65,14 @@ class RateLimiter:
     def __len__(self) -> int:
         return len(self._seen)
 
-    def peek(self, key: Hashable) -> Decision:
-        """Whether an attempt now would be allowed, without recording one."""
-        return self._decide(key, self._now())
+    def peek(self, key: Hashable, at: float | None = None) -> Decision:
+        """Whether an attempt now (or ``at``) would be allowed, without recording one."""
+        return self._decide(key, self._now() if at is None else at)
 
-    def attempt(self, key: Hashable) -> Decision:
-        """Record an attempt if it is allowed; a refusal records nothing."""
-        now = self._now()
+    def attempt(self, key: Hashable, at: float | None = None) -> Decision:
+        """Record an attempt if it is allowed; a refusal records nothing. ``at``: the time, for
+        callers that have their own clock (a command's ``ctx.now``)."""
+        now = self._now() if at is None else at
         decision = self._decide(key, now)
         if decision.allowed:
             self.record(key, now)
