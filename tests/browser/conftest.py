@@ -22,20 +22,16 @@ import re
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from adapters.memory.platform import MemoryPlatform
-from bot.app import build_app
-from bot.clock import FakeClock
 from bot.http import HealthReport, HttpServer
 from bot.links import Links
 from tests.browser import web
 from tests.browser.chromium import CHROMIUM_ARGS, INSTALL_HINT, chromium_path
-from tests.harness import Harness, open_test_storage
+from tests.harness import Harness
 
 T = TypeVar("T")
 
@@ -73,13 +69,8 @@ class LiveBot:
         self.call(self._start())
 
     async def _start(self) -> None:
-        storage = await open_test_storage(self.path)
-        platform = MemoryPlatform()
-        clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-        # links point at this server: the port is known once it listens
-        links = Links(lambda: self.url)
-        app = build_app(storage, platform, clock, card_interval=0.01, links=links)
-        self.harness = Harness(app, storage, platform, clock)
+        # links (the board's address, sign-in links) point at this server, known once it listens
+        self.harness = await Harness.create(self.path, links=Links(lambda: self.url))
 
         async def health() -> HealthReport:
             return HealthReport({"storage": await self.harness.storage.ping()})

@@ -33,9 +33,6 @@ async def seed(h: Harness) -> Seeded:
     ):
         reply = await h.text(mod, line)
         assert reply.ok, reply.text
-    reply = await h.cmd(mod, "campaign create", name="Winter drinks", mode="board")
-    assert reply.ok, reply.text
-
     members = [h.member(name) for name in ("ada", "bo", "cy", "di", "eve", "fay")]
     ada, bo, cy, di, eve, fay = members
 
@@ -48,11 +45,14 @@ async def seed(h: Harness) -> Seeded:
     in_progress = await submit(2, "Mobile order ahead", "Skip the queue in the morning.")
     shipped = await submit(3, "Pumpkin spice all year", "Because autumn is a state of mind.")
     declined = await submit(4, "Free refills forever", "Unlimited coffee for everyone.")
-    campaign_idea = await submit(
+    script = await submit(0, SCRIPT_TITLE, "<b>not bold</b> & <i>not italic</i>")
+    await submit(1, "Quiet hours for studying", "Music off before 10.")
+    # a campaign for the newest idea only (ideas submitted while one is open may join it)
+    reply = await h.cmd(mod, "campaign create", name="Winter drinks", mode="board")
+    assert reply.ok, reply.text
+    campaign_idea = newest = await submit(
         5, "Gingerbread latte", "A winter classic.", campaign="Winter drinks"
     )
-    script = await submit(0, SCRIPT_TITLE, "<b>not bold</b> & <i>not italic</i>")
-    newest = await submit(1, "Quiet hours for studying", "Music off before 10.")
 
     # votes: the top idea gets the most; members never vote for their own idea
     for voter in (bo, cy, di, eve, fay):

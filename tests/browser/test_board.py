@@ -36,7 +36,7 @@ def test_board_sort_filter_idea_and_roadmap(bot: LiveBot, page: Any, shoot: Any)
     with page.expect_navigation():
         page.get_by_role("button", name="Show ideas").click()
     assert "sort=new" in page.url
-    assert _titles(page)[0] == "Quiet hours for studying"
+    assert _titles(page)[0] == "Gingerbread latte"
 
     page.get_by_label("Status").select_option("planned")
     with page.expect_navigation():
@@ -144,4 +144,4 @@ def test_keyboard_only(bot: LiveBot, page: Any) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "sort=new" in page.url
-    assert page.locator(".cards .card-title").first.inner_text() == "Quiet hours for studying"
+    assert page.locator(".cards .card-title").first.inner_text() == "Gingerbread latte"
