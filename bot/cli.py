@@ -190,7 +190,7 @@ async def run(settings: Settings) -> int:
         ops_port=settings.ops_port,
         public_url=settings.public_url.strip() or None,  # https there turns HSTS on
     )
-    http.add_routes(web_routes(app.board, app.links))
+    http.add_routes(web_routes(app.board, app.links, app.dashboard))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

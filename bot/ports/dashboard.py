@@ -39,6 +39,10 @@ class DashboardRepo(Protocol):
         self, token_hash: str, owner: LinkOwner, now: datetime, expires_at: datetime
     ) -> None: ...
 
+    async def link(self, token_hash: str, now: datetime) -> LinkOwner | None:
+        """Whose the link is, if it is unused and unexpired (reads only)."""
+        ...
+
     async def use_link(self, token_hash: str, now: datetime) -> LinkOwner | None:
         """Mark the link used, if it is unused and unexpired, and say whose it was; None (and
         nothing changed) otherwise. A conditional update: of two racing calls one wins."""

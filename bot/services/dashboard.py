@@ -136,6 +136,8 @@ class Moderator:
     csrf_token: str
     expires_at: datetime
     session_hash: str
+    #: how the dashboard names the community (its board name, when it has one)
+    community_name: str = "Moderator dashboard"
 
     @property
     def actor(self) -> Actor:
@@ -198,6 +200,14 @@ class Dashboard:
         self.clock = clock
 
     # -- sessions -----------------------------------------------------------------------------
+    async def link(self, token: str) -> LinkOwner | None:
+        """Whose a sign-in link is, while it still works; nothing changes (the page a link
+        opens asks to sign in with a button: a link preview fetching it uses nothing)."""
+        if not token or len(token) > 200:
+            return None
+        async with self.storage.transaction():
+            return await self.storage.dashboard.link(secret_hash(token), self.clock.now())
+
     async def sign_in(self, token: str) -> SignedIn | None:
         """Use a sign-in link; None (and nothing changed) for an expired, used or made-up one."""
         if not token or len(token) > 200:
@@ -228,6 +238,7 @@ class Dashboard:
             if found is None or not _valid(found, community_id, now):
                 return None
             await storage.dashboard.seen(id_hash, now)
+            settings = await storage.communities.settings(community_id)
         return Moderator(
             found.community_id,
             found.member_id,
@@ -235,6 +246,7 @@ class Dashboard:
             _csrf(found.csrf_secret),
             min(found.expires_at, now + SESSION_IDLE),
             id_hash,
+            settings.board_name or "Moderator dashboard",
         )
 
     @staticmethod

@@ -42,6 +42,14 @@ class SqliteDashboardRepo:
             ),
         )
 
+    async def link(self, token_hash: str, now: datetime) -> LinkOwner | None:
+        row = await self.db.fetchone(
+            "SELECT community_id, member_id, display_name FROM dashboard_links"
+            " WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+            (token_hash, ts(now)),
+        )
+        return None if row is None else LinkOwner(*row)
+
     async def use_link(self, token_hash: str, now: datetime) -> LinkOwner | None:
         cur = await self.db.execute(
             "UPDATE dashboard_links SET used_at = ?"
