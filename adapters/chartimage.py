@@ -98,7 +98,7 @@ def _canvas(chart: Chart, height: int) -> tuple[Image.Image, ImageDraw.ImageDraw
     draw = ImageDraw.Draw(image)
     draw.text((PAD, PAD), fit(chart.title, WIDTH - 2 * PAD, TITLE_SIZE), INK, font(TITLE_SIZE))
     top = PAD + TITLE_SIZE + 14
-    if not chart.values or chart.total == 0 and chart.kind == "nps":
+    if not chart.values or (chart.total == 0 and chart.kind == "nps"):
         draw.text((PAD, top + 8), "No answers yet.", MUTED, font(TEXT_SIZE))
     return image, draw, top
 

@@ -72,7 +72,10 @@ class Chart:
 
     def describe(self) -> str:
         """The chart in one sentence, for alt text and anywhere a picture cannot be shown."""
-        parts = [f"{label}: {self.amount(value)}" for label, value in zip(self.labels, self.values)]
+        parts = [
+            f"{label}: {self.amount(value)}"
+            for label, value in zip(self.labels, self.values, strict=True)
+        ]
         head = self.title
         if self.kind == "nps" and self.score is not None:
             head += f", NPS {self.score:+d}"
