@@ -21,9 +21,11 @@ from bot.commands import prompts as prompt_commands
 from bot.commands import rewards as reward_commands
 from bot.commands.spec import Registry
 from bot.engine import Engine
+from bot.links import Links
 from bot.metrics import Metrics
 from bot.ports import Platform, Storage
 from bot.scheduler import RoundScheduler
+from bot.services.board import BoardService
 from bot.services.campaigns import CampaignService
 from bot.services.cards import load_cards
 from bot.services.delivery import CardRefresher
@@ -60,6 +62,10 @@ class App:
     idea_cards: IdeaCards
     voting: VotingService
     steps: RoundSteps
+    #: the public board's read side, for the web adapter
+    board: BoardService
+    #: absolute links to a community's web pages (PUBLIC_URL)
+    links: Links
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -73,8 +79,10 @@ def build_app(
     clock: Clock | None = None,
     metrics: Metrics | None = None,
     card_interval: float = 1.0,
+    links: Links | None = None,
 ) -> App:
     clock = clock or SystemClock()
+    links = links or Links("http://127.0.0.1:8080")
     metrics = metrics or Metrics()
     # a local name, so the closures below do not capture the narrowed ``Metrics | None``
     counters = metrics
@@ -109,7 +117,7 @@ def build_app(
     prompt_commands.register(registry, prompts)
     points_commands.register(registry, storage, points, campaigns, outbox)
     reward_commands.register(registry, storage, rewards)
-    cocreate_commands.register(registry, storage, idea_cards)
+    cocreate_commands.register(registry, storage, idea_cards, links)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
     return App(
@@ -126,4 +134,6 @@ def build_app(
         idea_cards=idea_cards,
         voting=voting,
         steps=steps,
+        board=BoardService(storage, clock),
+        links=links,
     )

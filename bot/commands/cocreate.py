@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.context import audit as write_audit
 from bot.csvsafe import records_csv
 from bot.errors import UserError
+from bot.links import Links
 from bot.ports import Storage
 from bot.replies import Attachment, Reply, Table
 from bot.services.idea_cards import IdeaCards
@@ -30,7 +31,7 @@ EXPORT_NOUNS = {
 }
 
 
-def register(registry: Registry, storage: Storage, idea_cards: IdeaCards) -> None:
+def register(registry: Registry, storage: Storage, idea_cards: IdeaCards, links: Links) -> None:
     @registry.command(
         "cocreate",
         "help",
@@ -52,6 +53,15 @@ def register(registry: Registry, storage: Storage, idea_cards: IdeaCards) -> Non
             "Vote on an idea by reacting on its card: " + " ".join(ctx.settings.vote_emojis())
         )
         return Reply("\n".join(lines))
+
+    @registry.command("cocreate", "board", "The address of this community's public board")
+    async def board(ctx: Context) -> Reply:
+        if not ctx.settings.public_board:
+            return Reply(
+                "The public board is off for this community. A moderator can turn it on with "
+                "`/cocreate config set public_board on`."
+            )
+        return Reply(f"This community's public board: {links.board(ctx.community_id)}")
 
     @registry.command("cocreate", "config show", "Show this community's settings", moderator=True)
     async def config_show(ctx: Context) -> Reply:

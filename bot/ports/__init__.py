@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.events import Actor
+from bot.ports.board import BoardRepo
 from bot.ports.campaigns import CampaignRepo, OutboxRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
 from bot.ports.ideas import IdeaRepo, VoteRepo
@@ -116,6 +117,8 @@ class Storage(Protocol):
     def insights(self) -> InsightsRepo: ...
     @property
     def rewards(self) -> RewardRepo: ...
+    @property
+    def board(self) -> BoardRepo: ...
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """All repository calls inside commit together or not at all. A nested call joins the

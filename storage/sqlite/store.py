@@ -9,6 +9,7 @@ from typing import Any
 from bot.errors import StorageError
 from bot.ports import UnitOfWork
 from storage.sqlite import export
+from storage.sqlite.board import SqliteBoardRepo
 from storage.sqlite.campaigns import SqliteCampaignRepo
 from storage.sqlite.community import (
     SqliteAuditRepo,
@@ -40,6 +41,7 @@ class SqliteStorage:
         self.prompts = SqlitePromptRepo(db)
         self.insights = SqliteInsightsRepo(db)
         self.rewards = SqliteRewardRepo(db)
+        self.board = SqliteBoardRepo(db)
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.db.transaction()
