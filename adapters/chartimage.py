@@ -36,7 +36,7 @@ GRID = (208, 215, 222)
 BACKGROUND = (255, 255, 255)
 BAR_COLOUR = (9, 105, 218)
 #: promoters, passives, detractors: the Okabe-Ito palette, told apart by colour-blind readers
-NPS_COLOURS = ((0, 120, 86), (150, 150, 150), (192, 72, 0))
+NPS_COLOURS = ((0, 120, 86), (118, 118, 118), (192, 72, 0))
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 DEJAVU = (
