@@ -193,10 +193,10 @@ def _nps(chart: Chart) -> tuple[int, str]:
         return 60, _text(0, 34, "No answers yet.", fill=MUTED)
     score = chart.score if chart.score is not None else 0
     parts = [
-        _text(0, 34, f"NPS {score:+d}", size=30, weight="700"),
-        _text(150, 34, f"from {chart.amount(total)}, on a scale of −100 to +100", fill=MUTED),
+        _text(0, 32, f"NPS {score:+d}", size=30, weight="700"),
+        _text(0, 56, f"from {chart.amount(total)}, on a scale of −100 to +100", fill=MUTED),
     ]
-    x, top, height = 0.0, 52, 40
+    x, top, height = 0.0, 70, 40
     for label, value, colour in zip(chart.labels, chart.values, NPS_COLOURS, strict=False):
         width = WIDTH * value / total
         if width > 0:
