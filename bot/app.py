@@ -28,6 +28,7 @@ from bot.scheduler import RoundScheduler
 from bot.services.board import BoardService
 from bot.services.campaigns import CampaignService
 from bot.services.cards import load_cards
+from bot.services.dashboard import Dashboard, SignInLinks
 from bot.services.delivery import CardRefresher
 from bot.services.idea_cards import IdeaCards
 from bot.services.idea_moderation import IdeaModeration
@@ -66,6 +67,8 @@ class App:
     board: BoardService
     #: absolute links to a community's web pages (PUBLIC_URL)
     links: Links
+    #: the moderators' dashboard, for the web adapter
+    dashboard: Dashboard
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -117,7 +120,8 @@ def build_app(
     prompt_commands.register(registry, prompts)
     points_commands.register(registry, storage, points, campaigns, outbox)
     reward_commands.register(registry, storage, rewards)
-    cocreate_commands.register(registry, storage, idea_cards, links)
+    sign_in = SignInLinks(storage, platform, outbox, clock, links)
+    cocreate_commands.register(registry, storage, idea_cards, links, sign_in)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
     return App(
@@ -136,4 +140,5 @@ def build_app(
         steps=steps,
         board=BoardService(storage, clock),
         links=links,
+        dashboard=Dashboard(storage, engine.handle, clock),
     )

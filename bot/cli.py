@@ -182,7 +182,7 @@ async def run(settings: Settings) -> int:
         return HealthReport(report)
 
     http = HttpServer(settings.http_host, settings.http_port, health, app.metrics)
-    http.add_routes(web_routes(app.board, app.links))
+    http.add_routes(web_routes(app.board, app.links, app.dashboard))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -5,7 +5,7 @@ first ":" becomes "-"; platform names contain no "-", so the slug reads back una
 
 - ``/board/{slug}/``: the public board (ideas; ``ideas/{id}``, ``roadmap``, ``shipped``,
   ``campaigns``, ``campaigns/{id}``, ``leaderboard``)
-- ``/dashboard/{slug}/``: the moderators' dashboard
+- ``/dashboard/{slug}/``: the moderators' dashboard; ``/dashboard/signin/{token}`` signs in
 - ``/static/{file}``: the stylesheet and other files the pages use
 """
 
@@ -49,3 +49,7 @@ class Links:
 
     def dashboard(self, community_id: str) -> str:
         return f"{self.base}/dashboard/{slug(community_id)}/"
+
+    def dashboard_sign_in(self, token: str) -> str:
+        """A single-use sign-in link (``/cocreate dashboard``): the token names the community."""
+        return f"{self.base}/dashboard/signin/{token}"

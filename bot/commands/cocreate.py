@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.links import Links
 from bot.ports import Storage
 from bot.replies import Attachment, Reply, Table
+from bot.services.dashboard import LINK_LIFETIME, SignInLinks
 from bot.services.idea_cards import IdeaCards
 from bot.wording import join_names, member_names, plural
 from config.community import SettingError, apply_setting, describe_setting, flatten
@@ -31,7 +32,13 @@ EXPORT_NOUNS = {
 }
 
 
-def register(registry: Registry, storage: Storage, idea_cards: IdeaCards, links: Links) -> None:
+def register(
+    registry: Registry,
+    storage: Storage,
+    idea_cards: IdeaCards,
+    links: Links,
+    sign_in: SignInLinks,
+) -> None:
     @registry.command(
         "cocreate",
         "help",
@@ -153,6 +160,21 @@ def register(registry: Registry, storage: Storage, idea_cards: IdeaCards, links:
 
     @registry.command(
         "cocreate",
+        "dashboard",
+        "A private sign-in link to the moderator dashboard",
+        moderator=True,
+    )
+    async def dashboard(ctx: Context) -> Reply:
+        await sign_in.request(ctx)
+        await write_audit(storage.audit, ctx, "dashboard.link")
+        minutes = plural(int(LINK_LIFETIME.total_seconds() // 60), "minute")
+        return Reply(
+            "A sign-in link to the moderator dashboard is on its way to you by direct message. "
+            f"It works once, for {minutes}."
+        )
+
+    @registry.command(
+        "cocreate",
         "audit",
         "Recent moderator actions",
         Option("limit", "How many", "integer", min_value=1, max_value=100),
@@ -165,7 +187,8 @@ def register(registry: Registry, storage: Storage, idea_cards: IdeaCards, links:
             (
                 e.created_at.strftime("%Y-%m-%d %H:%M"),
                 names.get(e.actor_id) or e.actor_id,
-                e.action.replace(".", " ").replace("_", " "),
+                e.action.replace(".", " ").replace("_", " ")
+                + (f" (on the {e.via})" if e.via else ""),
                 _target(e.target),
                 e.detail,
             )

@@ -15,6 +15,7 @@ from bot.events import Actor
 from bot.ports.board import BoardRepo
 from bot.ports.campaigns import CampaignRepo, OutboxRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
+from bot.ports.dashboard import DashboardRepo
 from bot.ports.ideas import IdeaRepo, VoteRepo
 from bot.ports.insights import InsightsRepo
 from bot.ports.ledger import LedgerRepo
@@ -119,6 +120,8 @@ class Storage(Protocol):
     def rewards(self) -> RewardRepo: ...
     @property
     def board(self) -> BoardRepo: ...
+    @property
+    def dashboard(self) -> DashboardRepo: ...
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """All repository calls inside commit together or not at all. A nested call joins the

@@ -17,6 +17,7 @@ from storage.sqlite.community import (
     SqliteEventLog,
     SqliteMemberRepo,
 )
+from storage.sqlite.dashboard import SqliteDashboardRepo
 from storage.sqlite.db import Database
 from storage.sqlite.ideas import SqliteIdeaRepo, SqliteVoteRepo
 from storage.sqlite.insights import SqliteInsightsRepo
@@ -42,6 +43,7 @@ class SqliteStorage:
         self.insights = SqliteInsightsRepo(db)
         self.rewards = SqliteRewardRepo(db)
         self.board = SqliteBoardRepo(db)
+        self.dashboard = SqliteDashboardRepo(db)
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.db.transaction()
