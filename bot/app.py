@@ -33,6 +33,7 @@ from bot.services.delivery import CardRefresher
 from bot.services.idea_cards import IdeaCards
 from bot.services.idea_moderation import IdeaModeration
 from bot.services.ideas import IdeaService
+from bot.services.insights import InsightsService
 from bot.services.outbox import Outbox
 from bot.services.points import PointsService
 from bot.services.prompts import PromptService
@@ -55,6 +56,8 @@ class App:
     clock: Clock
     metrics: Metrics
     outbox: Outbox
+    #: the figures behind the dashboard's charts
+    insights: InsightsService
     cards: CardRefresher
     ideas: IdeaService
     idea_cards: IdeaCards
@@ -129,6 +132,7 @@ def build_app(
         clock=clock,
         metrics=metrics,
         outbox=outbox,
+        insights=InsightsService(storage, clock),
         cards=cards,
         ideas=ideas,
         idea_cards=idea_cards,

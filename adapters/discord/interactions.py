@@ -61,12 +61,11 @@ async def _follow_up(interaction: discord.Interaction, reply: Reply) -> None:
     if _shows_nothing(reply):
         reply = Reply(NOTHING_TEXT)
     rendered = render.reply(reply)
-    files = [rendered.file] if rendered.file is not None else []
     if reply.ephemeral:
         await interaction.edit_original_response(
             content=rendered.content,
             embeds=rendered.embeds,
-            attachments=files,
+            attachments=rendered.files,
             allowed_mentions=render.NO_PINGS,
         )
         return
@@ -76,7 +75,9 @@ async def _follow_up(interaction: discord.Interaction, reply: Reply) -> None:
 
 
 def _shows_nothing(reply: Reply) -> bool:
-    return reply.silent and not (reply.text or reply.table or reply.card or reply.attachment)
+    return reply.silent and not (
+        reply.text or reply.table or reply.card or reply.attachment or reply.chart
+    )
 
 
 async def _safely(call: object) -> None:

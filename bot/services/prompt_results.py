@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.ports.prompts import Prompt, PromptResponse
-from bot.replies import Table
+from bot.replies import Chart, Table
 from bot.text_clean import one_line
 from bot.wording import plural, quoted
 
@@ -134,15 +134,41 @@ class Summary:
     texts: tuple[tuple[str | None, str], ...]
     lines: tuple[str, ...]
     table: Table | None
+    #: the picture of ``distribution`` (the NPS split for an NPS prompt); None for text answers
+    chart: Chart | None = None
+
+
+#: the NPS groups, in the order they are shown
+NPS_GROUPS = ("Promoters (9–10)", "Passives (7–8)", "Detractors (0–6)")
+
+
+def nps_split(scores: list[int]) -> tuple[int, int, int]:
+    """(promoters 9-10, passives 7-8, detractors 0-6): every score in exactly one group."""
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return promoters, len(scores) - promoters - detractors, detractors
 
 
 def nps_score(scores: list[int]) -> int | None:
     """% promoters (9-10) minus % detractors (0-6), rounded; None without answers."""
     if not scores:
         return None
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
+    promoters, _, detractors = nps_split(scores)
     return round(100 * (promoters - detractors) / len(scores))
+
+
+def distribution_chart(prompt: Prompt, distribution: tuple[tuple[str, int], ...]) -> Chart | None:
+    """The chart of a prompt's answers, from its distribution (counts per score or option);
+    None for free text. Only counts: nothing in it can point at a member."""
+    title = f"Prompt #{prompt.id}: {one_line(prompt.question)}"
+    title = title if len(title) <= 90 else title[:89] + "…"
+    if prompt.kind == "nps":
+        scores = [int(score) for score, n in distribution for _ in range(n)]
+        return Chart("nps", title, NPS_GROUPS, nps_split(scores), "response", nps_score(scores))
+    if prompt.kind in SCALES or prompt.kind in ("single", "multiple"):
+        labels = tuple(k for k, _ in distribution)
+        return Chart("bars", title, labels, tuple(n for _, n in distribution), "response")
+    return None
 
 
 def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
@@ -164,9 +190,7 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
         if prompt.kind == "nps":
             nps = nps_score(scores)
             if nps is not None:
-                promoters = sum(1 for s in scores if s >= 9)
-                detractors = sum(1 for s in scores if s <= 6)
-                passives = len(scores) - promoters - detractors
+                promoters, passives, detractors = nps_split(scores)
                 lines.append(
                     f"NPS {nps:+d} (promoters {promoters}, passives {passives}, "
                     f"detractors {detractors})."
@@ -185,7 +209,8 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
             table = Table("Answers", ("answer",), tuple((t,) for _, t in shown))
         else:
             table = Table("Answers", ("member", "answer"), tuple((n or "", t) for n, t in shown))
-    return Summary(count, distribution, average, nps, texts, tuple(lines), table)
+    chart = distribution_chart(prompt, distribution) if count else None
+    return Summary(count, distribution, average, nps, texts, tuple(lines), table, chart)
 
 
 def _texts(prompt: Prompt, responses: list[PromptResponse]) -> tuple[tuple[str | None, str], ...]:
