@@ -83,8 +83,9 @@ class WebLimit:
         return method in self.methods and path.startswith(self.prefix)
 
 
-# Redeeming a sign-in link: a person needs one or two; guessing needs millions.
-SIGN_IN_LIMIT = WebLimit("sign-in", SIGN_IN_PREFIX, frozenset({"GET", "POST"}), Rate(10, 600))
+# Opening and using sign-in links (a page and its button each): a moderator needs a few, guessing
+# needs millions. The first limit a request matches is the one that counts it.
+SIGN_IN_LIMIT = WebLimit("sign-in", SIGN_IN_PREFIX, frozenset({"GET", "POST"}), Rate(20, 600))
 # Moderator actions: a busy moderator triages a few a minute; a script is stopped at 30.
 ACTION_LIMIT = WebLimit(
     "dashboard action", "/dashboard/", frozenset({"POST"}), Rate(30, 60), "cocreate_session"
@@ -131,7 +132,8 @@ class _Limiters:
                 self.by_name[limit.name] = RateLimiter(limit.rate, self.now)
 
     def check(self, request: web.Request) -> tuple[WebLimit, Decision] | None:
-        """The first limit this request is over (nothing recorded then), else record it."""
+        """The first limit that matches the request decides: over it, the refusal (nothing
+        recorded); else the request is recorded against it."""
         for limit in self.limits:
             if not limit.matches(request.method, request.path):
                 continue
@@ -146,6 +148,7 @@ class _Limiters:
                 return limit, max(refused, key=lambda d: d.retry_after)
             for key in keys:
                 limiter.record(key)
+            return None
         return None
 
 

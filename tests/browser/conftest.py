@@ -36,6 +36,15 @@ from tests.harness import Harness
 T = TypeVar("T")
 
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS") or Path(__file__).parent / "artifacts")
+# the innermost elements that reach past the right edge (what makes a page scroll sideways)
+WIDER_THAN_THE_SCREEN = """(() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll("body *")].filter(
+    e => e.getBoundingClientRect().right > width + 1);
+  return wide.filter(e => !wide.some(o => o !== e && e.contains(o))).slice(0, 5).map(
+    e => e.tagName.toLowerCase() + (e.className ? "." + [...e.classList].join(".") : "")
+      + " " + Math.round(e.getBoundingClientRect().right) + "px");
+})()"""
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -147,8 +156,8 @@ class Watch:
 
     def _failed(self, request: Any) -> None:
         failure = request.failure or ""
-        if "ERR_ABORTED" in failure and request.is_navigation_request():
-            return  # a download or a navigation superseded by the next one
+        if "ERR_ABORTED" in failure:
+            return  # a download, or a page left before everything on it had loaded
         self.problems.append(f"request failed: {request.url} ({failure})")
 
     def _response(self, response: Any) -> None:
@@ -205,7 +214,11 @@ def shoot(page: Any, request: pytest.FixtureRequest) -> Any:
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
                 )
-                assert overflow <= 1, f"{name} is {overflow}px wider than a phone's screen"
+                if overflow > 1:
+                    culprits = page.evaluate(WIDER_THAN_THE_SCREEN)
+                    raise AssertionError(
+                        f"{name} is {overflow}px wider than a phone's screen: {culprits}"
+                    )
         page.set_viewport_size(size)
         return taken
 

@@ -10,4 +10,4 @@ from tests.harness import Harness
 def mount(http: HttpServer, harness: Harness) -> None:
     """The same routes ``bot.cli.run`` adds, on the same app objects."""
     app = harness.app
-    http.add_routes(web_routes(app.board, app.links))
+    http.add_routes(web_routes(app.board, app.links, app.dashboard))

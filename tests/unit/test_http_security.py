@@ -249,3 +249,30 @@ def test_the_client_address_is_the_proxys_last_hop_only_behind_a_local_proxy() -
     assert client_address(request("127.0.0.1", "1.2.3.4, 203.0.113.9")) == "203.0.113.9"
     assert client_address(request("10.1.2.3", "203.0.113.10")) == "203.0.113.10"
     assert client_address(request("127.0.0.1", None)) == "127.0.0.1"
+
+
+def test_the_default_limits_cover_the_dashboards_routes() -> None:
+    """The limits name the dashboard's paths and cookie: kept in step with adapters/web."""
+    from adapters.web.dashboard import COOKIE
+    from bot.http import ACTION_LIMIT, DEFAULT_LIMITS, SIGN_IN_LIMIT
+
+    assert ACTION_LIMIT.session_cookie == COOKIE
+    assert DEFAULT_LIMITS[0] is SIGN_IN_LIMIT  # the first match counts: sign-in before actions
+    assert SIGN_IN_LIMIT.matches("POST", "/dashboard/signin/abc")
+    assert SIGN_IN_LIMIT.matches("GET", "/dashboard/signin/abc")
+    assert ACTION_LIMIT.matches("POST", "/dashboard/console-x/ideas/status")
+    assert not ACTION_LIMIT.matches("GET", "/dashboard/console-x/ideas")
+    assert not any(limit.matches("GET", "/board/console-x/") for limit in DEFAULT_LIMITS)
+
+
+async def test_a_request_counts_against_the_first_limit_it_matches_only(
+    serve: Callable[..., Awaitable[HttpServer]],
+) -> None:
+    sign_in = WebLimit("sign-in", "/dashboard/signin/", frozenset({"GET"}), Rate(5, 60))
+    everything = WebLimit("all", "/", frozenset({"GET"}), Rate(2, 60))
+    server = await serve(limits=[sign_in, everything], limit_clock=Ticks())
+    base = f"http://127.0.0.1:{server.port}"
+    for _ in range(4):
+        assert (await _fetch("GET", f"{base}/dashboard/signin/t"))[0] == 200
+    # the sign-in pages used none of the other limit's two
+    assert [(await _fetch("GET", f"{base}/board/x"))[0] for _ in range(3)] == [200, 200, 429]
