@@ -124,6 +124,7 @@ def build_app(
     cocreate_commands.register(registry, storage, idea_cards, links, sign_in)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
+    insights = InsightsService(storage, clock)
     return App(
         engine=engine,
         scheduler=scheduler,
@@ -132,7 +133,7 @@ def build_app(
         clock=clock,
         metrics=metrics,
         outbox=outbox,
-        insights=InsightsService(storage, clock),
+        insights=insights,
         cards=cards,
         ideas=ideas,
         idea_cards=idea_cards,
@@ -140,5 +141,5 @@ def build_app(
         steps=steps,
         board=BoardService(storage, clock),
         links=links,
-        dashboard=Dashboard(storage, engine.handle, clock),
+        dashboard=Dashboard(storage, engine.handle, clock, insights),
     )

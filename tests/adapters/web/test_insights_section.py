@@ -32,7 +32,7 @@ async def test_the_insights_section_shows_every_chart_with_its_table(harness: Ha
     html = (
         new_environment()
         .get_template("_insights.html")
-        .render(sections=sections(insights), generated_at=insights.generated_at)
+        .render(insight_sections=sections(insights), generated_at=insights.generated_at)
     )
 
     page = ET.fromstring(html)  # the section is well-formed markup
