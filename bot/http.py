@@ -42,6 +42,15 @@ QUIET_PATHS = frozenset({"/healthz", "/metrics"})
 # Paths that end in a secret (the dashboard's sign-in links): logged without it.
 SECRET_PREFIXES = ("/dashboard/signin/",)
 
+
+def loggable_path(path: str) -> str:
+    """``path`` as logs may show it: a sign-in link's token is left out."""
+    for prefix in SECRET_PREFIXES:
+        if path.startswith(prefix):
+            return prefix + "(hidden)"
+    return path
+
+
 # No inline script or style anywhere (templates link /static/ files; charts are SVG elements with
 # presentation attributes), nothing from another origin, no framing, forms post only here.
 CONTENT_SECURITY_POLICY = (
@@ -190,9 +199,9 @@ class _QuietAccessLogger(AccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         if request.path in QUIET_PATHS and response.status < 400:
             return
-        for prefix in SECRET_PREFIXES:
-            if request.path.startswith(prefix):
-                request = request.clone(rel_url=prefix + "(hidden)")
+        shown = loggable_path(request.path)
+        if shown != request.path:
+            request = request.clone(rel_url=shown)
         super().log(request, response, time)
 
 
@@ -304,7 +313,7 @@ class HttpServer:
                 "rate limited",
                 extra={
                     "limit": limit.name,
-                    "path": request.path,
+                    "path": loggable_path(request.path),
                     "retry_after": decision.retry_after_seconds,
                 },
             )

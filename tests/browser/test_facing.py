@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import pytest
+from aiohttp import web
 
-from bot.http import CONTENT_SECURITY_POLICY, SIGN_IN_LIMIT
+from bot.http import CONTENT_SECURITY_POLICY, SIGN_IN_LIMIT, HealthReport, HttpServer
+from bot.metrics import Metrics
 from tests.browser.conftest import LiveBot, Watch
 
 pytestmark = pytest.mark.browser
@@ -41,3 +45,37 @@ def test_too_many_sign_in_attempts_get_a_readable_429(
     assert page.get_by_role("heading", name="Too many requests").is_visible()
     assert "Please wait 10 minutes" in page.inner_text("main")
     shoot("too-many-requests")
+
+
+def test_the_watch_sees_csp_violations(context: Any) -> None:
+    """The "no CSP violation" checks can fail: a page with inline script and style, served with
+    the server's headers, is blocked by the browser and the watch reports both."""
+
+    async def unsafe(request: web.Request) -> web.Response:
+        return web.Response(
+            text='<!doctype html><p style="color:red">x</p><script>document.title="ran"</script>',
+            content_type="text/html",
+        )
+
+    async def healthy() -> HealthReport:
+        return HealthReport({})
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = HttpServer("127.0.0.1", 0, healthy, Metrics())
+    server.add_routes([web.get("/unsafe", unsafe)])
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(30)
+    try:
+        watch = Watch()
+        tab = context.new_page()
+        watch.attach(tab)
+        tab.goto(f"http://127.0.0.1:{server.port}/unsafe")
+        assert tab.title() != "ran"  # the inline script did not run
+        kinds = " ".join(watch.csp_violations)
+        assert "script" in kinds and "style" in kinds, watch.problems
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -276,3 +276,17 @@ async def test_a_request_counts_against_the_first_limit_it_matches_only(
         assert (await _fetch("GET", f"{base}/dashboard/signin/t"))[0] == 200
     # the sign-in pages used none of the other limit's two
     assert [(await _fetch("GET", f"{base}/board/x"))[0] for _ in range(3)] == [200, 200, 429]
+
+
+async def test_a_rate_limited_sign_in_link_is_logged_without_its_token(
+    serve: Callable[..., Awaitable[HttpServer]], caplog: pytest.LogCaptureFixture
+) -> None:
+    limit = WebLimit("sign-in", "/dashboard/signin/", frozenset({"GET"}), Rate(1, 600))
+    server = await serve(limits=[limit], limit_clock=Ticks())
+    url = f"http://127.0.0.1:{server.port}/dashboard/signin/s3cr3t-token"
+    await _fetch("GET", url)
+    with caplog.at_level("INFO"):
+        assert (await _fetch("GET", url))[0] == 429
+    limited = [r for r in caplog.records if r.getMessage() == "rate limited"]
+    assert limited and getattr(limited[0], "path", None) == "/dashboard/signin/(hidden)"
+    assert "s3cr3t-token" not in caplog.text
