@@ -77,6 +77,14 @@ async def seed(h: Harness) -> Seeded:
             options["reason"] = reason
         reply = await h.cmd(mod, "idea status", **options)  # type: ignore[arg-type]
         assert reply.ok, reply.text
+    # a feedback prompt with answers, for the dashboard's charts
+    reply = await h.cmd(
+        mod, "prompt create", kind="nps", question="Would you recommend our coffee to a friend?"
+    )
+    assert reply.ok, reply.text
+    for member, score in zip(members, ("10", "9", "9", "7", "4", "10"), strict=True):
+        answered = await h.answer(member, int(reply.prompt_id), score)
+        assert answered.ok, answered.text
     return Seeded(
         top=top,
         newest=newest,

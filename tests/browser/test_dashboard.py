@@ -50,10 +50,12 @@ async def card_status(h: Harness, idea_id: int, want: IdeaStatus) -> IdeaStatus:
 
 
 def sign_in(page: Any, link: str) -> None:
+    """With the keyboard only: the page's one button has the focus, Enter signs in."""
     page.goto(link)
     assert page.get_by_role("heading", level=1).inner_text() == "Sign in to the moderator dashboard"
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Sign in"
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+        page.keyboard.press("Enter")
 
 
 def test_sign_in_change_a_status_download_and_sign_out(
@@ -109,12 +111,16 @@ def test_sign_in_change_a_status_download_and_sign_out(
         assert "Oat milk at every store" in archive.read(ideas_csv).decode()
 
     # the other sections render too
-    for section in ("Rewards", "Prompts"):
+    for section in ("Rewards", "Prompts", "Insights"):
         with page.expect_navigation():
             nav = page.get_by_role("navigation", name="Dashboard")
             nav.get_by_role("link", name=section).click()
         assert page.url.endswith(f"/{section.lower()}")
         assert page.get_by_role("heading", level=1).is_visible()
+        if section == "Insights":  # charts as SVG images with a table beside each
+            charts = page.locator("main svg[role=img]")
+            assert charts.count() > 0
+            assert page.locator("main table").count() >= charts.count()
         shoot(section.lower())
 
     # sign out: the dashboard asks to sign in again
