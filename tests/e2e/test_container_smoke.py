@@ -112,7 +112,7 @@ def test_install_is_not_editable_and_ships_migrations(venv: Path, tmp_path: Path
     out = subprocess.run(
         [str(venv / "bin" / "python"), "-c", code],
         cwd=tmp_path,
-        env=_clean_env(tmp_path, 0),
+        env=_clean_env(tmp_path, 0, 0),
         capture_output=True,
         text=True,
         timeout=60,
