@@ -52,8 +52,14 @@ async def run_contest(bot: Bot, mod: Member) -> None:
 async def test_prompt_results_reply_carries_the_chart(bot: Bot) -> None:
     fake = bot.fake
     mod, ana, ben = fake.member("Mod", admin=True), fake.member("Ana"), fake.member("Ben")
-    await fake.slash(mod, "prompt create", kind="nps", question="Recommend us?")
+    created = await (
+        await fake.slash(mod, "prompt create", kind="nps", question="Recommend us?")
+    ).answered()
+    assert "Prompt #1 created" in created.text
     await bot.settle()
+    await eventually(
+        lambda: any("Feedback prompt #1" in m.content for m in fake.in_channel(fake.general.id))
+    )
     post = prompt_message(fake, 1)
     await (await fake.click(ana, post, ids.answer_button(1, "10"))).answered()
     await (await fake.click(ben, post, ids.answer_button(1, "3"))).answered()
