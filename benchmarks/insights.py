@@ -77,7 +77,7 @@ async def measure(path: Path) -> tuple[float, float, object]:
     try:
         for _ in range(RUNS):
             started = time.perf_counter()
-            found = await app.insights.for_community(common.COMMUNITY)
+            found = await app.insights.count(common.COMMUNITY)
             figures.append(time.perf_counter() - started)
             started = time.perf_counter()
             html = "".join(str(f) for s in sections(found) for f in s.figures)

@@ -35,6 +35,9 @@ ROUNDS = 12
 CONTRIBUTORS = 10
 #: a contributor whose display name the bot never learnt
 NAMELESS = "A member without a display name"
+#: figures this recent are shown again instead of counted again (a busy community's counts
+#: take a moment, and every dashboard page load asks)
+FRESH_FOR = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +156,22 @@ class InsightsService:
     def __init__(self, storage: Storage, clock: Clock) -> None:
         self.storage = storage
         self.clock = clock
+        self._recent: dict[str, Insights] = {}
 
     async def for_community(self, community_id: str) -> Insights:
-        """Every figure of one community, read in one transaction (one consistent moment)."""
+        """Every figure of one community, as of at most ``FRESH_FOR`` ago."""
+        now = self.clock.now()
+        recent = self._recent.get(community_id)
+        if recent is not None and timedelta(0) <= now - recent.generated_at < FRESH_FOR:
+            return recent
+        found = await self.count(community_id)
+        if len(self._recent) > 1000:  # many communities: keep memory bounded
+            self._recent.clear()
+        self._recent[community_id] = found
+        return found
+
+    async def count(self, community_id: str) -> Insights:
+        """Every figure of one community, counted now in one transaction (one moment)."""
         now = self.clock.now()
         async with self.storage.transaction():
             settings = await self.storage.communities.settings(community_id)
