@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYS = {"close": "seconds", "leaderboard": "ms", "memory": "rss_mb", "votes": "events_per_s"}
+KEYS = {
+    "close": "seconds",
+    "insights": "ms",
+    "leaderboard": "ms",
+    "memory": "rss_mb",
+    "votes": "events_per_s",
+}
 
 pytestmark = pytest.mark.slow  # left out of `make test`; .ci/run runs it (pytest -m slow)
 
