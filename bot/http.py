@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # Probed every few seconds by the runtime and the scraper; logging each hit would drown the rest.
 QUIET_PATHS = frozenset({"/healthz", "/metrics"})
+# Paths that end in a secret (the dashboard's sign-in links): logged without it.
+SECRET_PREFIXES = ("/dashboard/signin/",)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class _QuietAccessLogger(AccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         if request.path in QUIET_PATHS and response.status < 400:
             return
+        for prefix in SECRET_PREFIXES:
+            if request.path.startswith(prefix):
+                request = request.clone(rel_url=prefix + "(hidden)")
         super().log(request, response, time)
 
 

@@ -16,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {
+    "board": "ms",
     "close": "seconds",
     "insights": "ms",
     "leaderboard": "ms",

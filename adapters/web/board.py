@@ -35,7 +35,7 @@ NAV = (
     ("leaderboard", "leaderboard", "Leaderboard"),
 )
 
-SORT_LABELS = {"top": "Most votes", "new": "Newest", "trending": "Trending this week"}
+SORT_LABELS = {"top": "Most votes", "new": "Newest", "trending": "Trending now"}
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:

@@ -107,6 +107,8 @@ class DashboardPages:
             web.get("/dashboard/{c}/insights", self.insights),
             web.post("/dashboard/{c}/ideas/status", self.idea_status),
             web.post("/dashboard/{c}/ideas/merge", self.idea_merge),
+            web.post("/dashboard/{c}/ideas/approve", self.idea_approve),
+            web.post("/dashboard/{c}/ideas/reject", self.idea_reject),
             web.post("/dashboard/{c}/rewards/approve", self.reward_approve),
             web.post("/dashboard/{c}/rewards/reject", self.reward_reject),
             web.post("/dashboard/{c}/prompts/close", self.prompt_close),
@@ -174,6 +176,7 @@ class DashboardPages:
             flash=self._flash(request),
             nonce=lambda: secrets.token_urlsafe(12),
             board_url=self.links.board(moderator.community_id),
+            idle_minutes=int(SESSION_IDLE.total_seconds() // 60),
             **context,
         )
         response.headers.update(HEADERS)
@@ -360,6 +363,24 @@ class DashboardPages:
             "idea",
             "merge",
             lambda f: {"duplicate": _text(f, "duplicate", 20), "into": _text(f, "into", 20)},
+        )
+
+    async def idea_approve(self, request: web.Request) -> web.StreamResponse:
+        return await self._act(
+            request,
+            "ideas?status=pending",
+            "idea",
+            "approve",
+            lambda f: {"idea": _text(f, "idea", 20)},
+        )
+
+    async def idea_reject(self, request: web.Request) -> web.StreamResponse:
+        return await self._act(
+            request,
+            "ideas?status=pending",
+            "idea",
+            "reject",
+            lambda f: {"idea": _text(f, "idea", 20), "reason": _text(f, "reason")},
         )
 
     async def reward_approve(self, request: web.Request) -> web.StreamResponse:

@@ -34,9 +34,9 @@ ROADMAP_STATUSES: tuple[IdeaStatus, ...] = (
     IdeaStatus.IN_PROGRESS,
     IdeaStatus.SHIPPED,
 )
-#: trending: each vote of the last TRENDING_DAYS counts less the older it is (linearly, from 1
-#: for a vote cast just now to 0 for one cast TRENDING_DAYS ago)
-TRENDING_DAYS = 7
+#: trending: support weighted by age, each vote's weight halving every HEAT_HALF_LIFE_DAYS (a
+#: week-old vote counts a quarter of one cast now); kept per idea by triggers (migration 0016)
+HEAT_HALF_LIFE_DAYS = 3.5
 
 
 @dataclass(frozen=True, slots=True)

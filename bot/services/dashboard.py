@@ -42,6 +42,8 @@ from bot.wording import member_names
 LINK_LIFETIME = timedelta(minutes=10)
 SESSION_LIFETIME = timedelta(hours=8)
 SESSION_IDLE = timedelta(hours=1)
+#: links and sessions are forgotten this long after they expired (at the next sign-in)
+FORGET_AFTER = timedelta(days=1)
 #: the outbox kind of a sign-in link's DM
 LINK_KIND = "dashboard_link"
 #: what the audit log says about an action taken on the dashboard
@@ -51,6 +53,8 @@ ACTIONS = frozenset(
     {
         ("idea", "status"),
         ("idea", "merge"),
+        ("idea", "approve"),
+        ("idea", "reject"),
         ("rewards", "approve"),
         ("rewards", "reject"),
         ("prompt", "close"),
@@ -135,6 +139,7 @@ class Moderator:
     member_id: str
     display_name: str
     csrf_token: str
+    #: when the session ends at the latest (it ends earlier after ``SESSION_IDLE`` unused)
     expires_at: datetime
     session_hash: str
     #: how the dashboard names the community (its board name, when it has one)
@@ -222,6 +227,8 @@ class Dashboard:
             owner = await storage.dashboard.use_link(secret_hash(token), now)
             if owner is None:
                 return None
+            # sign-ins are rare: the tables stay small without a sweep of their own
+            await storage.dashboard.prune(now - FORGET_AFTER)
             cookie = secrets.token_urlsafe(32)
             expires = now + SESSION_LIFETIME
             await storage.dashboard.add_session(
@@ -248,7 +255,7 @@ class Dashboard:
             found.member_id,
             found.display_name,
             _csrf(found.csrf_secret),
-            min(found.expires_at, now + SESSION_IDLE),
+            found.expires_at,
             id_hash,
             settings.board_name or "Moderator dashboard",
         )

@@ -4,12 +4,12 @@ rounds' archived results, and the leaderboard with display names (never member i
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import IdeaStatus
 from bot.ports.board import (
-    TRENDING_DAYS,
+    HEAT_HALF_LIFE_DAYS,
     BoardCampaign,
     BoardIdea,
     BoardRound,
@@ -19,7 +19,7 @@ from bot.ports.board import (
     StatusChange,
 )
 from storage.sqlite.db import Database
-from storage.sqlite.rows import parse_ts, req_ts, ts
+from storage.sqlite.rows import parse_ts, req_ts
 
 _IDEA_COLUMNS = (
     "i.id, i.title, i.description, i.author_name, i.status, i.campaign_id,"
@@ -35,15 +35,15 @@ _ORDER = {
     "top": "ifnull(t.up, 0) DESC, ifnull(t.voters, 0) DESC, i.id ASC",
     "new": "i.id DESC",
     "updated": "i.updated_at DESC, i.id DESC",
-    "trending": "ifnull(h.heat, 0) DESC, ifnull(t.up, 0) DESC, i.id DESC",
+    # the heat kept by migration 0016's triggers, decayed to now (every exponent <= 0)
+    "trending": "ifnull(t.heat * pow(2, (t.heat_at - ?) / ?), 0) DESC, ifnull(t.up, 0) DESC,"
+    " i.id DESC",
 }
-# each vote of the last days weighs 1 when just cast, down to 0 at TRENDING_DAYS
-_HEAT = (
-    " LEFT JOIN (SELECT idea_id,"
-    " sum(max(0.0, 1.0 - (julianday(?) - julianday(updated_at)) / ?)) AS heat"
-    " FROM votes WHERE community_id = ? AND updated_at >= ? AND value > 0"
-    " GROUP BY idea_id) h ON h.idea_id = i.id"
-)
+
+
+def julian_day(when: datetime) -> float:
+    """SQLite's julianday() of a moment, computed here (one number per query)."""
+    return when.astimezone(UTC).timestamp() / 86400.0 + 2440587.5
 
 
 def _idea(row: Any) -> BoardIdea:
@@ -93,17 +93,26 @@ class SqliteBoardRepo:
         limit: int,
         offset: int,
     ) -> list[BoardIdea]:
+        # two steps: rank narrow rows (id and sort keys, from the indexes) to find the page,
+        # then read the page's ideas in full; sorting whole rows would carry every description
         where, params = _where(community_id, statuses, campaign_id)
-        heat, heat_params = "", []
+        joins = " LEFT JOIN idea_tallies t ON t.idea_id = i.id" if sort != "new" else ""
+        order_params: list[Any] = []
         if sort == "trending":
-            since = now - timedelta(days=TRENDING_DAYS)
-            heat, heat_params = _HEAT, [ts(now), TRENDING_DAYS, community_id, ts(since)]
-        rows = await self.db.fetchall(
-            f"SELECT {_IDEA_COLUMNS}{_IDEA_FROM}{heat} WHERE {where}"
+            order_params = [julian_day(now), HEAT_HALF_LIFE_DAYS]
+        ranked = await self.db.fetchall(
+            f"SELECT i.id FROM ideas i{joins} WHERE {where}"
             f" ORDER BY {_ORDER[sort]} LIMIT ? OFFSET ?",
-            (*heat_params, *params, limit, offset),
+            (*params, *order_params, limit, offset),
         )
-        return [_idea(r) for r in rows]
+        ids = [r[0] for r in ranked]
+        if not ids:
+            return []
+        rows = await self.db.fetch_in(
+            f"SELECT {_IDEA_COLUMNS}{_IDEA_FROM} WHERE i.id IN ({{marks}})", (), ids
+        )
+        found = {r["id"]: _idea(r) for r in rows}
+        return [found[i] for i in ids]
 
     async def count(
         self, community_id: str, statuses: tuple[IdeaStatus, ...], campaign_id: int | None
@@ -142,7 +151,8 @@ class SqliteBoardRepo:
     async def campaigns(self, community_id: str) -> list[BoardCampaign]:
         rows = await self.db.fetchall(
             "SELECT c.id, c.name, c.brief, c.mode, c.phase, c.created_at, c.closed_at,"
-            " (SELECT count(*) FROM ideas i WHERE i.campaign_id = c.id AND i.status IN"
+            " (SELECT count(*) FROM ideas i WHERE i.community_id = c.community_id"
+            " AND i.campaign_id = c.id AND i.status IN"
             " ('new', 'under_review', 'planned', 'in_progress', 'shipped', 'declined'))"
             " AS ideas,"
             " (SELECT count(*) FROM rounds r WHERE r.campaign_id = c.id) AS rounds"

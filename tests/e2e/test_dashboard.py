@@ -160,6 +160,18 @@ async def test_sessions_expire_unused_and_after_eight_hours(harness: Harness) ->
     assert await h.app.dashboard.session(h.community, done.cookie) is None
 
 
+async def test_expired_links_and_sessions_are_forgotten_at_a_later_sign_in(
+    harness: Harness,
+) -> None:
+    h = harness
+    await signed_in(h)
+    await request_link(h)  # never used
+    h.clock.advance(timedelta(days=2))
+    await signed_in(h)
+    assert await h.db.scalar("SELECT count(*) FROM dashboard_links") == 1
+    assert await h.db.scalar("SELECT count(*) FROM dashboard_sessions") == 1
+
+
 async def test_signing_out_ends_the_session(harness: Harness) -> None:
     h = harness
     done, moderator = await signed_in(h)

@@ -313,3 +313,36 @@ async def test_signing_out_ends_the_session_and_the_old_cookie(site: Site) -> No
     assert cleared.value == "" and cleared["path"] == "/dashboard/console-test"
     again = await site.get(site.root(), headers={"Cookie": f"cocreate_session={cookie}"})
     assert again.status == 403
+
+
+async def test_the_access_log_does_not_show_the_links_token(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = await site.request_link()
+    token = path.rsplit("/", 1)[1]
+    with caplog.at_level("INFO", logger="aiohttp.access"):
+        assert (await site.get(path)).status == 200
+        assert (await site.post(path)).status == 303
+        await asyncio.sleep(0)
+    logged = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert any("/dashboard/signin/(hidden)" in line for line in logged), logged
+    assert not any(token in line for line in logged)
+
+
+async def test_the_review_queue_approves_and_rejects_on_the_web(site: Site) -> None:
+    h = site.h
+    mod = h.member("mod", admin=True)
+    assert (await h.cmd(mod, "cocreate config set", key="review_queue", value="on")).ok
+    good = await h.submit(h.member("alice"), "Oat latte")
+    bad = await h.submit(h.member("bob"), "Free coffee forever")
+    csrf = await site.sign_in()
+    overview = await (await site.get(site.root())).text()
+    assert "2 ideas waiting for review" in overview
+    queue = await (await site.get(site.root() + "ideas?status=pending")).text()
+    assert f"Approve #{good}" in queue and f"Reject #{bad}" in queue
+    approve = {"csrf": csrf, "idea": str(good)}
+    reject = {"csrf": csrf, "idea": str(bad), "reason": "We cannot afford it"}
+    assert (await site.post(site.root() + "ideas/approve", data=approve)).status == 303
+    assert (await site.post(site.root() + "ideas/reject", data=reject)).status == 303
+    statuses = [await h.storage.ideas.get(h.community, i) for i in (good, bad)]
+    assert [i.status.value for i in statuses if i] == ["new", "rejected"]
