@@ -10,8 +10,10 @@ picture; the picture is best-effort and an adapter that cannot draw or send it s
 
 from __future__ import annotations
 
+import asyncio
 import io
-from functools import cache
+import logging
+from functools import cache, lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -37,6 +39,8 @@ BACKGROUND = (255, 255, 255)
 BAR_COLOUR = (9, 105, 218)
 #: promoters, passives, detractors: the Okabe-Ito palette, told apart by colour-blind readers
 NPS_COLOURS = ((0, 120, 86), (118, 118, 118), (192, 72, 0))
+
+log = logging.getLogger(__name__)
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 DEJAVU = (
@@ -69,8 +73,23 @@ def _drawable(text: str) -> str:
     return text if _dejavu() is not None else text.translate(_PLAIN)
 
 
+async def drawn(chart: Chart | None) -> bytes | None:
+    """The chart as PNG bytes, drawn off the event loop (tens of milliseconds of CPU, more the
+    first time a font loads); None without a chart or when it cannot be drawn (logged: the
+    message goes out with its table and without the picture)."""
+    if chart is None:
+        return None
+    try:
+        return await asyncio.to_thread(render_png, chart)
+    except (OSError, ValueError) as exc:
+        log.warning("chart not drawn", extra={"error": str(exc)[:200]})
+        return None
+
+
+@lru_cache(maxsize=32)
 def render_png(chart: Chart) -> bytes:
-    """The chart as PNG bytes, ``WIDTH`` wide and ``HEIGHT`` high (taller for many bars)."""
+    """The chart as PNG bytes, ``WIDTH`` wide and ``HEIGHT`` high (taller for many bars).
+    The last few are kept: an outbox retry or a second reader asks for the same one."""
     if chart.kind == "nps":
         image = _nps(chart)
     elif chart.kind == "columns":

@@ -13,6 +13,7 @@ import logging
 
 import discord
 
+from adapters import chartimage
 from adapters.discord import ids, render
 from adapters.discord import limits as L
 from bot.commands.spec import Command, Option
@@ -53,14 +54,14 @@ async def _respond(interaction: discord.Interaction, reply: Reply) -> None:
             await interaction.response.defer()  # acknowledged, nothing to show
             return
         reply = Reply(NOTHING_TEXT)
-    kwargs = render.reply(reply).kwargs()
+    kwargs = render.reply(reply, await chartimage.drawn(reply.chart)).kwargs()
     await interaction.response.send_message(ephemeral=reply.ephemeral, **kwargs)
 
 
 async def _follow_up(interaction: discord.Interaction, reply: Reply) -> None:
     if _shows_nothing(reply):
         reply = Reply(NOTHING_TEXT)
-    rendered = render.reply(reply)
+    rendered = render.reply(reply, await chartimage.drawn(reply.chart))
     if reply.ephemeral:
         await interaction.edit_original_response(
             content=rendered.content,

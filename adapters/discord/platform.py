@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import discord
 
+from adapters import chartimage
 from adapters.discord import ids, render
 from adapters.discord import limits as L
 from adapters.discord import translate as tr
@@ -136,7 +137,7 @@ class DiscordPlatform:
         posted instead of a second copy (only within its dedupe window of a few minutes)."""
         channel = self.client.get_partial_messageable(snowflake(channel_id, "channel"))
         nonce: dict[str, Any] = {} if key is None else {"nonce": ids.send_nonce(channel_id, key)}
-        rendered = render.message(message)
+        rendered = render.message(message, chart_png=await chartimage.drawn(message.chart))
         sent = await with_chart(
             "channel post", rendered, lambda r: channel.send(**(r.kwargs() | nonce))
         )
@@ -148,7 +149,7 @@ class DiscordPlatform:
         user = discord.Object(snowflake(member_id, "member"))
         dm = await delivered("DM channel", lambda: self.client.create_dm(user))
         nonce: dict[str, Any] = {} if key is None else {"nonce": ids.send_nonce(str(dm.id), key)}
-        rendered = render.message(message)
+        rendered = render.message(message, chart_png=await chartimage.drawn(message.chart))
         await with_chart("DM", rendered, lambda r: dm.send(**(r.kwargs() | nonce)))
 
     # -- recount -------------------------------------------------------------------------

@@ -8,7 +8,6 @@ never ping @everyone, @here or a role.
 from __future__ import annotations
 
 import io
-import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,8 +26,6 @@ from bot.replies import (
     Table,
     aligned_lines,
 )
-
-log = logging.getLogger(__name__)
 
 #: what every send passes; the bot never pings anyone through text
 NO_PINGS = discord.AllowedMentions.none()
@@ -190,14 +187,8 @@ def as_file(attachment: Attachment) -> discord.File:
     return discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
 
 
-def chart_file(chart: Chart) -> discord.File | None:
-    """The chart as a PNG attachment with its description for screen readers, or None if it
-    cannot be drawn (the table beside it says the same)."""
-    try:
-        png = chartimage.render_png(chart)
-    except (OSError, ValueError) as exc:
-        log.warning("chart not drawn", extra={"error": str(exc)[:200]})
-        return None
+def chart_file(chart: Chart, png: bytes) -> discord.File:
+    """The chart's picture as an attachment, described for screen readers."""
     return discord.File(
         io.BytesIO(png),
         filename=chartimage.FILENAME,
@@ -205,26 +196,25 @@ def chart_file(chart: Chart) -> discord.File | None:
     )
 
 
-def message(msg: Message, *, controls: bool = True) -> Rendered:
-    """A channel post or DM. ``controls`` adds a prompt's buttons (not in private echoes)."""
+def message(msg: Message, *, controls: bool = True, chart_png: bytes | None = None) -> Rendered:
+    """A channel post or DM. ``controls`` adds a prompt's buttons (not in private echoes);
+    ``chart_png`` is the message's chart drawn (``chartimage.drawn``), shown if given."""
     out = _render(msg.text, msg.card, msg.table, msg.prompt, msg.attachment, controls)
-    return _with_chart(out, msg.chart)
+    return _with_chart(out, msg.chart, chart_png)
 
 
-def reply(rep: Reply) -> Rendered:
+def reply(rep: Reply, chart_png: bytes | None = None) -> Rendered:
     """The answer to a member's interaction. A prompt in a reply is shown without controls: the
     channel post carries them, and one set of buttons per prompt is less confusing."""
     out = _render(rep.text, rep.card, rep.table, rep.prompt, rep.attachment, controls=False)
-    return _with_chart(out, rep.chart)
+    return _with_chart(out, rep.chart, chart_png)
 
 
-def _with_chart(out: Rendered, chart: Chart | None) -> Rendered:
+def _with_chart(out: Rendered, chart: Chart | None, png: bytes | None) -> Rendered:
     """The chart as the image of the results table's embed (or of an embed of its own)."""
-    if chart is None:
+    if chart is None or png is None:
         return out
-    picture = chart_file(chart)
-    if picture is None:
-        return out
+    picture = chart_file(chart, png)
     holder = next(
         (
             n

@@ -203,8 +203,10 @@ class SlackPlatform:
         """Upload a chart picture (files upload v2) below the message it belongs to. Best
         effort: the message is already posted, so a failure is logged and never raised (the
         outbox must not send the text again for the sake of a picture)."""
+        png = await chartimage.drawn(chart)
+        if png is None:
+            return False
         try:
-            png = chartimage.render_png(chart)
             await client.files_upload_v2(
                 channel=channel_id,
                 content=png,

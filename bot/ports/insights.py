@@ -35,6 +35,14 @@ class InsightsRepo(Protocol):
         (the hour's start, oldest first); hours without votes are left out."""
         ...
 
+    async def answer_counts(
+        self, community_id: str, prompt_id: int, values: bool = True
+    ) -> tuple[int, dict[str, int]]:
+        """(responses, how many responses gave each answer value): a multiple choice answer
+        counts once under each option picked; a score under its number. Without ``values``,
+        only the responses are counted (free text: its answers are not figures)."""
+        ...
+
     async def rounds(self, community_id: str, limit: int) -> list[RoundCounts]:
         """The community's most recent ``limit`` rounds, newest first."""
         ...

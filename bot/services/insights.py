@@ -9,6 +9,7 @@ carries a member id, and contributors are shown by display name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +18,14 @@ from bot.clock import Clock
 from bot.ports import Storage
 from bot.ports.prompts import Prompt
 from bot.replies import Chart
-from bot.services.prompt_results import NPS_GROUPS, SCALES, Summary, nps_split, summarise
+from bot.services.prompt_results import (
+    NPS_GROUPS,
+    SCALES,
+    distribution_of,
+    nps_score,
+    nps_split,
+    scores_of,
+)
 from config.community import rule_name
 
 #: how far back votes per day go (today included)
@@ -27,6 +35,9 @@ ROUNDS = 12
 CONTRIBUTORS = 10
 #: a contributor whose display name the bot never learnt
 NAMELESS = "A member without a display name"
+#: figures this recent are shown again instead of counted again (a busy community's counts
+#: take a moment, and every dashboard page load asks)
+FRESH_FOR = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +156,22 @@ class InsightsService:
     def __init__(self, storage: Storage, clock: Clock) -> None:
         self.storage = storage
         self.clock = clock
+        self._recent: dict[str, Insights] = {}
 
     async def for_community(self, community_id: str) -> Insights:
-        """Every figure of one community, read in one transaction (one consistent moment)."""
+        """Every figure of one community, as of at most ``FRESH_FOR`` ago."""
+        now = self.clock.now()
+        recent = self._recent.get(community_id)
+        if recent is not None and timedelta(0) <= now - recent.generated_at < FRESH_FOR:
+            return recent
+        found = await self.count(community_id)
+        if len(self._recent) > 1000:  # many communities: keep memory bounded
+            self._recent.clear()
+        self._recent[community_id] = found
+        return found
+
+    async def count(self, community_id: str) -> Insights:
+        """Every figure of one community, counted now in one transaction (one moment)."""
         now = self.clock.now()
         async with self.storage.transaction():
             settings = await self.storage.communities.settings(community_id)
@@ -180,27 +204,31 @@ class InsightsService:
     async def _prompts(self, community_id: str, now: datetime) -> tuple[PromptFigures, ...]:
         found = []
         for prompt in await self.storage.prompts.recent(community_id, PROMPTS):
-            responses = await self.storage.prompts.responses(community_id, prompt.id)
-            found.append(prompt_figures(prompt, summarise(prompt, responses), now))
+            responses, per_value = await self.storage.insights.answer_counts(
+                community_id, prompt.id, values=prompt.kind != "text"
+            )
+            found.append(prompt_figures(prompt, responses, per_value, now))
         return tuple(found)
 
 
-def prompt_figures(prompt: Prompt, summary: Summary, now: datetime) -> PromptFigures:
-    """A prompt's figures from its summary: counts only (free-text answers are not figures)."""
-    split = None
-    if prompt.kind == "nps":
-        split = nps_split([int(k) for k, n in summary.distribution for _ in range(n)])
+def prompt_figures(
+    prompt: Prompt, responses: int, per_value: Mapping[str, int], now: datetime
+) -> PromptFigures:
+    """A prompt's figures from the counts of its answer values, by the rules of
+    ``prompt_results`` (free-text answers are counted, never shown)."""
+    distribution = distribution_of(prompt, per_value)
+    scores = scores_of(distribution) if prompt.kind in SCALES else []
     return PromptFigures(
         prompt_id=prompt.id,
         kind=prompt.kind,
         question=prompt.question,
         anonymous=prompt.anonymous,
         closed=prompt.is_closed(now),
-        responses=summary.count,
-        distribution=summary.distribution if prompt.kind != "text" else (),
-        average=summary.average if prompt.kind in SCALES else None,
-        nps=summary.nps,
-        split=split,
+        responses=responses,
+        distribution=distribution,
+        average=sum(scores) / len(scores) if scores else None,
+        nps=nps_score(scores) if prompt.kind == "nps" else None,
+        split=nps_split(scores) if prompt.kind == "nps" else None,
     )
 
 

@@ -10,6 +10,7 @@ follow who answered when.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.csvsafe import to_csv
@@ -163,7 +164,7 @@ def distribution_chart(prompt: Prompt, distribution: tuple[tuple[str, int], ...]
     title = f"Prompt #{prompt.id}: {one_line(prompt.question)}"
     title = title if len(title) <= 90 else title[:89] + "…"
     if prompt.kind == "nps":
-        scores = [int(score) for score, n in distribution for _ in range(n)]
+        scores = scores_of(distribution)
         return Chart("nps", title, NPS_GROUPS, nps_split(scores), "response", nps_score(scores))
     if prompt.kind in SCALES or prompt.kind in ("single", "multiple"):
         labels = tuple(k for k, _ in distribution)
@@ -180,10 +181,9 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
     distribution: tuple[tuple[str, int], ...] = ()
     table: Table | None = None
     if prompt.kind in SCALES:
-        low, high = SCALES[prompt.kind]
+        high = SCALES[prompt.kind][1]
         scores = [r.score for r in responses if r.score is not None]
-        per_score = Counter(scores)
-        distribution = tuple((str(s), per_score[s]) for s in range(low, high + 1))
+        distribution = distribution_of(prompt, Counter(str(s) for s in scores))
         if scores:
             average = sum(scores) / len(scores)
             lines.append(f"Average {average:.2f} out of {high}.")
@@ -197,8 +197,7 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
                 )
         table = _distribution_table("score", distribution, count)
     elif prompt.kind in ("single", "multiple"):
-        per_option = Counter(v for r in responses for v in r.values)
-        distribution = tuple((o, per_option[o]) for o in prompt.options)
+        distribution = distribution_of(prompt, Counter(v for r in responses for v in r.values))
         table = _distribution_table("option", distribution, count)
     else:
         texts = _texts(prompt, responses)
@@ -211,6 +210,22 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
             table = Table("Answers", ("member", "answer"), tuple((n or "", t) for n, t in shown))
     chart = distribution_chart(prompt, distribution) if count else None
     return Summary(count, distribution, average, nps, texts, tuple(lines), table, chart)
+
+
+def distribution_of(prompt: Prompt, per_value: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """Counts per score ("1".."5", "0".."10") or per option, zeros included, in display order,
+    from how often each stored answer value was given; empty for free text."""
+    if prompt.kind in SCALES:
+        low, high = SCALES[prompt.kind]
+        return tuple((str(s), int(per_value.get(str(s), 0))) for s in range(low, high + 1))
+    if prompt.kind in ("single", "multiple"):
+        return tuple((o, int(per_value.get(o, 0))) for o in prompt.options)
+    return ()
+
+
+def scores_of(distribution: tuple[tuple[str, int], ...]) -> list[int]:
+    """Every score of a numeric prompt's distribution, once per answer (for the NPS)."""
+    return [int(score) for score, n in distribution for _ in range(n)]
 
 
 def _texts(prompt: Prompt, responses: list[PromptResponse]) -> tuple[tuple[str | None, str], ...]:

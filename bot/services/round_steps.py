@@ -277,7 +277,8 @@ class RoundSteps:
         shown = table if results else None
         chart = results_chart(table.title, ranked) if results else None
         await self.announce(ctx, campaign, f"round:{round_.id}:results", text, shown, chart)
-        return Reply(text, table=shown, chart=chart, ephemeral=False)
+        # the announcement carries the chart; the reply beside it would post a second copy
+        return Reply(text, table=shown, ephemeral=False)
 
     async def next_round(self, ctx: Context, campaign: Campaign, round_: Round) -> Round:
         recurrence = parse_recurrence(campaign.schedule)

@@ -101,3 +101,15 @@ async def test_votes_per_day_follow_the_community_time_zone(harness: Harness) ->
     assert insights.timezone == "America/New_York"
     assert insights.votes_per_day[-1].day == date(2026, 1, 5)
     assert insights.votes_per_day[-1].votes == 1  # votes standing now, by when they were cast
+
+
+async def test_figures_are_counted_again_after_a_short_while(harness: Harness) -> None:
+    h = harness
+    first = await h.app.insights.for_community(h.community)
+    await h.submit(h.member("ana"), "Oat latte")
+    again = await h.app.insights.for_community(h.community)
+    assert again is first, "a page load moments later shows the same figures"
+    h.clock.advance(timedelta(seconds=31))
+    later = await h.app.insights.for_community(h.community)
+    assert later.generated_at > first.generated_at
+    assert {r.rule for r in later.points_per_rule} == {"submitting an idea"}
