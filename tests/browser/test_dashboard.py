@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,8 +105,7 @@ def test_sign_in_change_a_status_download_and_sign_out(
         page.get_by_role("button", name="Download the export (zip)").click()
     download = info.value
     assert download.suggested_filename.endswith(".zip")
-    data = io.BytesIO(open(download.path(), "rb").read())  # noqa: SIM115
-    with zipfile.ZipFile(data) as archive:
+    with zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes())) as archive:
         names = archive.namelist()
         ideas_csv = next(n for n in names if "ideas" in n)
         assert "Oat milk at every store" in archive.read(ideas_csv).decode()
