@@ -163,6 +163,11 @@ class Watch:
     def _response(self, response: Any) -> None:
         if response.status >= 400 and response.status not in self.expected_statuses:
             self.problems.append(f"HTTP {response.status} for {response.url}")
+        # every page of ours, error pages and redirects included, carries the headers
+        headers = response.headers
+        for name in ("content-security-policy", "x-content-type-options", "x-frame-options"):
+            if name not in headers:
+                self.problems.append(f"no {name} on {response.status} {response.url}")
 
     @property
     def csp_violations(self) -> list[str]:
