@@ -61,9 +61,7 @@ def sections(insights: Insights) -> tuple[Section, ...]:
         Section(
             "prompts",
             "Feedback prompts",
-            f"The {plural(len(insights.prompts), 'most recent prompt')}."
-            if insights.prompts
-            else "No prompts yet.",
+            "The most recent prompts, newest first." if insights.prompts else "No prompts yet.",
             tuple(figure for p in insights.prompts for figure in prompt_figures(p)),
         ),
         Section(

@@ -64,9 +64,10 @@ class PromptFigures:
         """The distribution as bars (and for NPS, also ``nps_chart``); None for free text."""
         if not self.distribution:
             return None
+        title = f"Prompt #{self.prompt_id}, answers per score" if self.split else self.title
         return Chart(
             "bars",
-            self.title,
+            title,
             tuple(k for k, _ in self.distribution),
             tuple(n for _, n in self.distribution),
             "response",

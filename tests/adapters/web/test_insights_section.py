@@ -35,10 +35,10 @@ async def test_the_insights_section_shows_every_chart_with_its_table(harness: Ha
         .render(insight_sections=sections(insights), generated_at=insights.generated_at)
     )
 
-    page = ET.fromstring(html)  # the section is well-formed markup
+    page = ET.fromstring(f"<div>{html}</div>")  # the sections are well-formed markup
     assert "<script>" not in html and "<i>" not in html and "<b>" not in html
     assert "&lt;i&gt;Large&lt;/i&gt;" in html and "Recommend &lt;us&gt;?" in html
-    headings = [e.text for e in page.iter("h3")]
+    headings = [e.text for e in page.iter("h2")]
     assert headings == [
         "Votes per day",
         "Participation per campaign and round",
