@@ -16,11 +16,13 @@ from aiohttp import web
 from adapters.web.render import Pages
 from bot.links import Links
 from bot.ports.board import (
+    PERIODS,
     PUBLIC_STATUSES,
     SORTS,
     Board,
     BoardCommunity,
     BoardSort,
+    LeaderPeriod,
     Moved,
 )
 
@@ -35,7 +37,17 @@ NAV = (
     ("leaderboard", "leaderboard", "Leaderboard"),
 )
 
+PERIOD_LABELS = {"all": "All time", "week": "This week", "month": "This month"}
 SORT_LABELS = {"top": "Most votes", "new": "Newest", "trending": "Trending now"}
+
+
+class Missing(Exception):
+    """The page does not exist (or the board is off): the plain 404 page answers."""
+
+    def __init__(self, community: BoardCommunity | None, what: str) -> None:
+        super().__init__(what)
+        self.community = community
+        self.what = what
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
@@ -52,33 +64,45 @@ class BoardPages:
 
     def routes(self) -> list[web.RouteDef]:
         return [
-            web.get("/board/{c}", self.add_slash),
-            web.get("/board/{c}/", self.ideas),
-            web.get("/board/{c}/ideas/{id}", self.idea),
-            web.get("/board/{c}/roadmap", self.roadmap),
-            web.get("/board/{c}/shipped", self.shipped),
-            web.get("/board/{c}/campaigns", self.campaigns),
-            web.get("/board/{c}/campaigns/{id}", self.campaign),
-            web.get("/board/{c}/leaderboard", self.leaderboard),
+            web.get("/board/{c}", self._answer(self.add_slash)),
+            web.get("/board/{c}/", self._answer(self.ideas)),
+            web.get("/board/{c}/ideas/{id}", self._answer(self.idea)),
+            web.get("/board/{c}/roadmap", self._answer(self.roadmap)),
+            web.get("/board/{c}/shipped", self._answer(self.shipped)),
+            web.get("/board/{c}/campaigns", self._answer(self.campaigns)),
+            web.get("/board/{c}/campaigns/{id}", self._answer(self.campaign)),
+            web.get("/board/{c}/leaderboard", self._answer(self.leaderboard)),
         ]
+
+    def _answer(self, handler: Handler) -> Handler:
+        """The handler, with ``Missing`` answered by the plain 404 page."""
+
+        async def answer(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)
+            except Missing as missing:
+                return self.not_found(request, missing.community, missing.what)
+
+        return answer
 
     # -- helpers -------------------------------------------------------------------------
     async def _community(self, request: web.Request) -> BoardCommunity:
         community = await self.board.community(request.match_info["c"])
         if community is None:
-            raise self.not_found(request, None)
+            raise Missing(None, "board")
         return community
 
     def not_found(
         self, request: web.Request, community: BoardCommunity | None, what: str = "board"
-    ) -> web.HTTPException:
-        body = self.pages.html(
-            "not_found.html", community=community, what=what, nav=None, root=self._root(community)
-        )
-        return web.HTTPNotFound(
-            body=body,
-            content_type="text/html",
-            headers={"Cache-Control": "public, max-age=30"},
+    ) -> web.Response:
+        return self.pages.respond(
+            request,
+            "not_found.html",
+            status=404,
+            community=community,
+            what=what,
+            nav=None,
+            root=self._root(community),
         )
 
     def _root(self, community: BoardCommunity | None) -> str:
@@ -150,7 +174,7 @@ class BoardPages:
         if isinstance(found, Moved):
             raise web.HTTPMovedPermanently(f"{self._root(community)}ideas/{found.idea_id}")
         if found is None:
-            raise self.not_found(request, community, "idea")
+            raise Missing(community, "idea")
         return self._page(
             request,
             "idea.html",
@@ -190,13 +214,30 @@ class BoardPages:
         campaign_id = _int(request.match_info["id"])
         found = None if campaign_id is None else await self.board.campaign(community, campaign_id)
         if found is None:
-            raise self.not_found(request, community, "campaign")
+            raise Missing(community, "campaign")
         return self._page(request, "campaign.html", community, "campaigns", view=found)
 
     async def leaderboard(self, request: web.Request) -> web.StreamResponse:
         community = await self._community(request)
-        rows = await self.board.leaderboard(community)
-        return self._page(request, "leaderboard.html", community, "leaderboard", rows=rows)
+        period: LeaderPeriod = "all"
+        for known in PERIODS:
+            if request.query.get("period") == known:
+                period = known
+        rows = await self.board.leaderboard(community, period)
+        root = self._root(community)
+        periods = [
+            (p, f"{root}leaderboard" + ("" if p == "all" else f"?period={p}"), PERIOD_LABELS[p])
+            for p in PERIODS
+        ]
+        return self._page(
+            request,
+            "leaderboard.html",
+            community,
+            "leaderboard",
+            rows=rows,
+            period=period,
+            periods=periods,
+        )
 
 
 def discussion_link(url: str | None) -> str | None:

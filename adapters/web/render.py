@@ -7,9 +7,11 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 from bot.models import IdeaStatus, Phase
 
@@ -26,13 +28,30 @@ def phase_label(phase: str) -> str:
     return Phase(phase).label.capitalize()
 
 
-def day(when: datetime | None) -> str:
-    """ "5 Jan 2026" (no platform's locale, no script to format it)."""
-    return "" if when is None else f"{when.day} {when:%b %Y}"
+def _zone(context: Context) -> ZoneInfo:
+    community = context.get("community")
+    try:
+        return ZoneInfo(getattr(community, "timezone", "UTC") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
-def moment(when: datetime | None) -> str:
-    return "" if when is None else f"{when.day} {when:%b %Y, %H:%M} UTC"
+@pass_context
+def day(context: Context, when: datetime | None) -> str:
+    """ "5 Jan 2026" in the community's timezone (no script formats dates on the board)."""
+    if when is None:
+        return ""
+    local = when.astimezone(_zone(context))
+    return f"{local.day} {local:%b %Y}"
+
+
+@pass_context
+def moment(context: Context, when: datetime | None) -> str:
+    """ "5 Jan 2026, 10:00 CET" in the community's timezone."""
+    if when is None:
+        return ""
+    local = when.astimezone(_zone(context))
+    return f"{local.day} {local:%b %Y, %H:%M %Z}"
 
 
 def new_environment() -> Environment:

@@ -20,6 +20,11 @@ _TYPES = {
 STATIC_CACHE = "public, max-age=3600"
 
 
+async def favicon(request: web.Request) -> web.Response:
+    """Browsers ask for /favicon.ico whatever the page says: send them the SVG."""
+    raise web.HTTPMovedPermanently("/static/favicon.svg")
+
+
 async def static_file(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     match = _NAME.match(name)
@@ -33,4 +38,4 @@ async def static_file(request: web.Request) -> web.Response:
 
 
 def static_routes() -> list[web.RouteDef]:
-    return [web.get("/static/{name}", static_file)]
+    return [web.get("/static/{name}", static_file), web.get("/favicon.ico", favicon)]

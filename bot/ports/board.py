@@ -15,6 +15,9 @@ from bot.models import IdeaStatus, Tally
 
 BoardSort = Literal["top", "new", "trending"]
 SORTS: tuple[BoardSort, ...] = ("top", "new", "trending")
+#: the leaderboard's periods, as in chat's /leaderboard
+LeaderPeriod = Literal["all", "week", "month"]
+PERIODS: tuple[LeaderPeriod, ...] = ("all", "week", "month")
 #: the orders storage knows: the sorts, and the latest change first (shipped ideas)
 IdeaOrder = Literal["top", "new", "trending", "updated"]
 
@@ -152,7 +155,11 @@ class BoardRepo(Protocol):
 
     async def rounds(self, community_id: str, campaign_id: int) -> list[BoardRound]: ...
 
-    async def leaderboard(self, community_id: str, limit: int) -> list[LeaderRow]: ...
+    async def leaderboard(
+        self, community_id: str, limit: int, since: datetime | None = None
+    ) -> list[LeaderRow]:
+        """Points earned, all time (``since`` None) or since a moment."""
+        ...
 
 
 # -- what the web adapter reads --------------------------------------------------------------
@@ -162,6 +169,8 @@ class BoardCommunity:
     slug: str
     name: str
     vote_emojis: tuple[str, ...] = ()
+    #: dates on the board are shown in the community's timezone
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,4 +249,6 @@ class Board(Protocol):
     async def campaign(
         self, community: BoardCommunity, campaign_id: int
     ) -> CampaignView | None: ...
-    async def leaderboard(self, community: BoardCommunity) -> tuple[LeaderRow, ...]: ...
+    async def leaderboard(
+        self, community: BoardCommunity, period: LeaderPeriod
+    ) -> tuple[LeaderRow, ...]: ...

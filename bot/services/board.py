@@ -11,6 +11,7 @@ import math
 from dataclasses import replace
 
 from bot.clock import Clock
+from bot.commands.points import period_start
 from bot.links import community_of, slug
 from bot.models import IdeaStatus
 from bot.ports import Storage
@@ -25,6 +26,7 @@ from bot.ports.board import (
     IdeaOrder,
     IdeasPage,
     IdeaView,
+    LeaderPeriod,
     LeaderRow,
     Moved,
     RoadmapColumn,
@@ -57,7 +59,9 @@ class BoardService:
         if not settings.public_board:
             return None
         name = settings.board_name or "Community ideas"
-        return BoardCommunity(community_id, slug(community_id), name, settings.vote_emojis())
+        return BoardCommunity(
+            community_id, slug(community_id), name, settings.vote_emojis(), settings.timezone
+        )
 
     async def ideas(
         self,
@@ -173,9 +177,14 @@ class BoardService:
             )
         return CampaignView(found[0], tuple(rounds), tuple(top))
 
-    async def leaderboard(self, community: BoardCommunity) -> tuple[LeaderRow, ...]:
+    async def leaderboard(
+        self, community: BoardCommunity, period: LeaderPeriod
+    ) -> tuple[LeaderRow, ...]:
+        # the same periods as chat's /leaderboard: Monday, the 1st, in the community's zone
+        since = period_start(self.clock.now(), community.timezone, period)
         async with self.storage.transaction():
-            return tuple(await self.storage.board.leaderboard(community.id, LEADERBOARD_LIMIT))
+            rows = await self.storage.board.leaderboard(community.id, LEADERBOARD_LIMIT, since)
+        return tuple(rows)
 
 
 def _public(idea: BoardIdea) -> BoardIdea:

@@ -19,7 +19,7 @@ from bot.ports.board import (
     StatusChange,
 )
 from storage.sqlite.db import Database
-from storage.sqlite.rows import parse_ts, req_ts
+from storage.sqlite.rows import parse_ts, req_ts, ts
 
 _IDEA_COLUMNS = (
     "i.id, i.title, i.description, i.author_name, i.status, i.campaign_id,"
@@ -195,18 +195,33 @@ class SqliteBoardRepo:
             for r in rows
         ]
 
-    async def leaderboard(self, community_id: str, limit: int) -> list[LeaderRow]:
+    async def leaderboard(
+        self, community_id: str, limit: int, since: datetime | None = None
+    ) -> list[LeaderRow]:
+        """Points earned (spending on rewards left out), all time or since a moment."""
+        if since is None:
+            totals = (
+                "SELECT member_id, earned AS points FROM balances"
+                " WHERE community_id = ?1 AND earned > 0"
+            )
+            params: tuple[Any, ...] = (community_id, limit)
+        else:
+            totals = (
+                "SELECT member_id, sum(amount) AS points FROM ledger"
+                " WHERE community_id = ?1 AND created_at >= ?3 AND rule <> 'redemption'"
+                " GROUP BY member_id HAVING points > 0"
+            )
+            params = (community_id, limit, ts(since))
         rows = await self.db.fetchall(
-            "SELECT b.earned, ifnull(m.display_name, '') AS name FROM balances b"
-            " LEFT JOIN members m ON m.community_id = b.community_id"
-            " AND m.member_id = b.member_id"
-            " WHERE b.community_id = ? AND b.earned > 0"
-            " ORDER BY b.earned DESC, b.member_id LIMIT ?",
-            (community_id, limit),
+            f"SELECT s.points, ifnull(m.display_name, '') AS name FROM ({totals}"
+            " ORDER BY points DESC, member_id LIMIT ?2) s"
+            " LEFT JOIN members m ON m.community_id = ?1 AND m.member_id = s.member_id"
+            " ORDER BY s.points DESC, s.member_id",
+            params,
         )
         board: list[LeaderRow] = []
         for place, row in enumerate(rows, start=1):
-            points = int(row["earned"])
+            points = int(row["points"])
             # ties share a rank: 1, 2, 2, 4
             rank = board[-1].rank if board and board[-1].points == points else place
             board.append(LeaderRow(rank, row["name"] or "A member", points))

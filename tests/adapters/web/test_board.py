@@ -227,7 +227,13 @@ async def test_campaign_page_shows_the_timeline_and_archived_results(world: Boar
     assert results.index("Mango chili") < results.index("Sea salt caramel")
     assert "Ana Lopez" in results
     assert "Ideas from" in text and "Closed" in text
+    assert "5 Jan 2026, 09:00 UTC" in text
     assert (await world.board("campaigns/999")).status == 404
+    # dates read in the community's own timezone
+    reply = await world.h.text(world.h.moderator(), "/cocreate config set timezone Europe/Berlin")
+    assert reply.ok, reply.text
+    text = (await world.board(f"campaigns/{campaigns[0].id}")).text
+    assert "5 Jan 2026, 10:00 CET" in text and "09:00 UTC" not in text
 
 
 async def test_leaderboard_shows_display_names_and_points(world: Board) -> None:
@@ -236,6 +242,22 @@ async def test_leaderboard_shows_display_names_and_points(world: Board) -> None:
     names = re.findall(r'<th scope="row">([^<]+)</th>', text)
     assert names[0] == "Bob Stone"  # submitted, shipped (200) and voted on
     assert "Ana Lopez" in names and "Voter 0" in names
+    assert '<a href="/board/console-test/leaderboard" aria-current="page">All time</a>' in text
+
+
+async def test_leaderboard_of_this_week_counts_only_this_weeks_points(world: Board) -> None:
+    h = world.h
+    h.clock.advance(timedelta(days=8))  # a new week (and month stays January)
+    await h.react(person(h, "U0NEW00001", "Newcomer"), world.ids["dark"])
+    week = (await world.board("leaderboard?period=week")).text
+    names = re.findall(r'<th scope="row">([^<]+)</th>', week)
+    assert names == ["Ana Lopez", "Newcomer"]  # a vote received (2) beats a vote cast (1)
+    assert "<caption>Top members, this week</caption>" in week
+    assert 'aria-current="page">This week</a>' in week
+    month = re.findall(
+        r'<th scope="row">([^<]+)</th>', (await world.board("leaderboard?period=month")).text
+    )
+    assert month[0] == "Bob Stone" and "Newcomer" in month
 
 
 # -- what never reaches the board -------------------------------------------------------------
@@ -298,6 +320,8 @@ async def test_stylesheet_is_served_by_the_bot_with_cache_headers(site: Board) -
     assert (
         await site.get("/static/board.css", headers={"If-None-Match": page.headers["ETag"]})
     ).status == 304
+    icon = await site.get("/favicon.ico")
+    assert icon.status == 200 and icon.headers["Content-Type"] == "image/svg+xml"
     for bad in ("/static/nope.css", "/static/..%2f__init__.py", "/static/board.py"):
         assert (await site.get(bad)).status == 404, bad
 
