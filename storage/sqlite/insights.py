@@ -18,12 +18,11 @@ class SqliteInsightsRepo:
         self.db = db
 
     async def votes_by_hour(self, community_id: str, since: datetime) -> list[tuple[datetime, int]]:
-        # a vote is changed after it is cast, never before: updated_at >= since holds for every
-        # vote cast since then, and lets the (community, updated_at) index skip older votes
+        # one pass over the votes table (``+community_id`` keeps SQLite off the voter index,
+        # which would cost a primary-key lookup per vote: ~8x slower at a million votes)
         rows = await self.db.fetchall(
             "SELECT substr(created_at, 1, 13) AS hour, count(*) AS n FROM votes"
-            " WHERE community_id = ? AND updated_at >= ?2 AND created_at >= ?2"
-            " GROUP BY hour ORDER BY hour",
+            " WHERE +community_id = ? AND created_at >= ? GROUP BY hour ORDER BY hour",
             (community_id, ts(since)),
         )
         return [
@@ -91,9 +90,10 @@ class SqliteInsightsRepo:
         return {r["round_id"]: int(r["n"]) for r in rows}
 
     async def points_by_rule(self, community_id: str) -> list[tuple[str, int]]:
+        # one pass over the ledger, as above (no index holds both rule and amount)
         rows = await self.db.fetchall(
             "SELECT rule, sum(amount) AS points FROM ledger"
-            " WHERE community_id = ? AND rule <> 'redemption' GROUP BY rule ORDER BY rule",
+            " WHERE +community_id = ? AND rule <> 'redemption' GROUP BY rule ORDER BY rule",
             (community_id,),
         )
         return [(r["rule"], int(r["points"])) for r in rows]
