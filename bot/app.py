@@ -33,6 +33,7 @@ from bot.services.delivery import CardRefresher
 from bot.services.idea_cards import IdeaCards
 from bot.services.idea_moderation import IdeaModeration
 from bot.services.ideas import IdeaService
+from bot.services.insights import InsightsService
 from bot.services.outbox import Outbox
 from bot.services.points import PointsService
 from bot.services.prompts import PromptService
@@ -55,6 +56,8 @@ class App:
     clock: Clock
     metrics: Metrics
     outbox: Outbox
+    #: the figures behind the dashboard's charts
+    insights: InsightsService
     cards: CardRefresher
     ideas: IdeaService
     idea_cards: IdeaCards
@@ -121,6 +124,7 @@ def build_app(
     cocreate_commands.register(registry, storage, idea_cards, links, sign_in)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
+    insights = InsightsService(storage, clock)
     return App(
         engine=engine,
         scheduler=scheduler,
@@ -129,6 +133,7 @@ def build_app(
         clock=clock,
         metrics=metrics,
         outbox=outbox,
+        insights=insights,
         cards=cards,
         ideas=ideas,
         idea_cards=idea_cards,
@@ -136,5 +141,5 @@ def build_app(
         steps=steps,
         board=BoardService(storage, clock),
         links=links,
-        dashboard=Dashboard(storage, engine.handle, clock),
+        dashboard=Dashboard(storage, engine.handle, clock, insights),
     )

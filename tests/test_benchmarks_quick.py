@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KEYS = {
     "board": "ms",
     "close": "seconds",
+    "insights": "ms",
     "leaderboard": "ms",
     "memory": "rss_mb",
     "votes": "events_per_s",

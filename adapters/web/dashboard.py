@@ -21,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.web.insights import sections
 from adapters.web.render import Pages
 from bot.links import Links, community_of, slug
 from bot.models import SETTABLE_STATUSES, IdeaStatus
@@ -44,6 +45,7 @@ NAV = (
     ("ideas", "ideas", "Ideas"),
     ("rewards", "rewards", "Rewards"),
     ("prompts", "prompts", "Prompts"),
+    ("insights", "insights", "Insights"),
 )
 #: why a page or action was refused: (heading, explanation)
 REFUSALS = {
@@ -102,6 +104,7 @@ class DashboardPages:
             web.get("/dashboard/{c}/ideas", self.ideas),
             web.get("/dashboard/{c}/rewards", self.rewards),
             web.get("/dashboard/{c}/prompts", self.prompts),
+            web.get("/dashboard/{c}/insights", self.insights),
             web.post("/dashboard/{c}/ideas/status", self.idea_status),
             web.post("/dashboard/{c}/ideas/merge", self.idea_merge),
             web.post("/dashboard/{c}/ideas/approve", self.idea_approve),
@@ -281,7 +284,28 @@ class DashboardPages:
     async def overview(self, request: web.Request) -> web.StreamResponse:
         moderator = await self._moderator(request)
         summary = await self.dashboard.overview(moderator)
-        return self._page(request, "dashboard.html", moderator, "overview", summary=summary)
+        figures = sections(await self.dashboard.insights(moderator))
+        return self._page(
+            request,
+            "dashboard.html",
+            moderator,
+            "overview",
+            summary=summary,
+            chart_sections=figures[:1],  # votes per day; the rest on the Insights page
+        )
+
+    async def insights(self, request: web.Request) -> web.StreamResponse:
+        """The charts: votes per day, participation, prompts, points per rule, contributors."""
+        moderator = await self._moderator(request)
+        found = await self.dashboard.insights(moderator)
+        return self._page(
+            request,
+            "dashboard_insights.html",
+            moderator,
+            "insights",
+            insight_sections=sections(found),
+            generated_at=found.generated_at,
+        )
 
     async def ideas(self, request: web.Request) -> web.StreamResponse:
         moderator = await self._moderator(request)

@@ -17,6 +17,7 @@ from bot.ports.campaigns import CampaignRepo, OutboxRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
 from bot.ports.dashboard import DashboardRepo
 from bot.ports.ideas import IdeaRepo, VoteRepo
+from bot.ports.insights import InsightsRepo
 from bot.ports.ledger import LedgerRepo
 from bot.ports.prompts import PromptRepo
 from bot.ports.rewards import RewardRepo
@@ -113,6 +114,8 @@ class Storage(Protocol):
     def ledger(self) -> LedgerRepo: ...
     @property
     def prompts(self) -> PromptRepo: ...
+    @property
+    def insights(self) -> InsightsRepo: ...
     @property
     def rewards(self) -> RewardRepo: ...
     @property

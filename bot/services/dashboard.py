@@ -35,6 +35,7 @@ from bot.ports.ideas import IdeaFilter
 from bot.ports.prompts import Prompt
 from bot.ports.rewards import Redemption
 from bot.replies import Attachment, Message, Reply
+from bot.services.insights import Insights, InsightsService
 from bot.services.outbox import Outbox
 from bot.wording import member_names
 
@@ -199,10 +200,13 @@ class Dashboard:
     """What the web adapter asks of the dashboard. It holds no storage handle of its own
     beyond this object: sessions, reads and actions all go through here."""
 
-    def __init__(self, storage: Storage, sink: Sink, clock: Clock) -> None:
+    def __init__(
+        self, storage: Storage, sink: Sink, clock: Clock, insights: InsightsService
+    ) -> None:
         self.storage = storage
         self.sink = sink
         self.clock = clock
+        self._insights = insights
 
     # -- sessions -----------------------------------------------------------------------------
     async def link(self, token: str) -> LinkOwner | None:
@@ -307,6 +311,10 @@ class Dashboard:
         return reply.attachment
 
     # -- reads ---------------------------------------------------------------------------------
+    async def insights(self, moderator: Moderator) -> Insights:
+        """The figures behind the charts, for the moderator's community only."""
+        return await self._insights.for_community(moderator.community_id)
+
     async def overview(self, moderator: Moderator) -> Overview:
         storage = self.storage
         community = moderator.community_id

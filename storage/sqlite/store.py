@@ -20,6 +20,7 @@ from storage.sqlite.community import (
 from storage.sqlite.dashboard import SqliteDashboardRepo
 from storage.sqlite.db import Database
 from storage.sqlite.ideas import SqliteIdeaRepo, SqliteVoteRepo
+from storage.sqlite.insights import SqliteInsightsRepo
 from storage.sqlite.ledger import SqliteLedgerRepo
 from storage.sqlite.outbox import SqliteOutboxRepo
 from storage.sqlite.prompts import SqlitePromptRepo
@@ -39,6 +40,7 @@ class SqliteStorage:
         self.votes = SqliteVoteRepo(db)
         self.ledger = SqliteLedgerRepo(db)
         self.prompts = SqlitePromptRepo(db)
+        self.insights = SqliteInsightsRepo(db)
         self.rewards = SqliteRewardRepo(db)
         self.board = SqliteBoardRepo(db)
         self.dashboard = SqliteDashboardRepo(db)
