@@ -16,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {
+    "ceiling": "events_per_s",
     "close": "seconds",
     "leaderboard": "ms",
     "memory": "rss_mb",
