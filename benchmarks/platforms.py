@@ -21,7 +21,9 @@ the first one sent to the last one durable; the tallies and balances are then ch
 independent count. Latency (p99, sent → durable) is measured on a fresh stream offered at half
 of the capacity just measured on that path.
 
-    python -m benchmarks.platforms [--quick]
+    python -m benchmarks.platforms [--quick] [--only discord,slack,...] [--events N]
+
+(``--only`` and ``--events`` are for profiling one path, e.g. under py-spy.)
 
 The last line printed is one JSON object with the figures.
 """
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -855,8 +858,7 @@ def local_ceiling(path: Path, size: Size) -> float:
 
 
 # -- the run ----------------------------------------------------------------------------------
-async def main(quick: bool, only: set[str]) -> dict[str, object]:
-    size = QUICK if quick else FULL
+async def main(size: Size, quick: bool, only: set[str]) -> dict[str, object]:
     figures: dict[str, object] = {}
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cocreate-platforms-") as name:
@@ -938,13 +940,17 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only", default=",".join(PATHS), help="comma-separated paths (for profiling)"
     )
+    parser.add_argument("--events", type=int, help="another stream length (for profiling)")
     parser.add_argument("--driver", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     if args.driver:
         asyncio.run(serve_driver())
         return
-    figures = asyncio.run(main(args.quick, set(args.only.split(","))))
+    size = QUICK if args.quick else FULL
+    if args.events:
+        size = dataclasses.replace(size, events=args.events)
+    figures = asyncio.run(main(size, args.quick, set(args.only.split(","))))
     sys.stdout.flush()
     print(json.dumps(figures))
 
