@@ -1,9 +1,13 @@
 """The Discord adapter: connects discord.py, turns what members do into neutral events for the
 sink, and carries out what the engine's replies ask of Discord (answers, removed reactions).
 
-Gateway events (reactions, thread messages) go through one queue in arrival order, so a member's
-add → remove → add reaches the engine in that order; interactions are answered directly, since
-each has its own three-second deadline.
+Gateway events (reactions, thread messages) go through one queue in arrival order. The adapter
+does not wait for one event's commit before handing on the next: each event is delivered by its
+own task, started in arrival order, and the engine queues a reaction for its batch in the first
+step of that task, so reactions that arrive together share a batch and a member's add → remove →
+add reaches the engine in that order. Each event's reply (a refused reaction taken off, a private
+note) is carried out by its task once its batch has committed. Thread messages are delivered one
+after another. Interactions are answered directly, since each has its own three-second deadline.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -34,6 +39,11 @@ log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 60.0
 AUTOCOMPLETE_BUDGET = 2.5
+#: gateway events being handled at once (a reaction waits for its batch, then its reply); the
+#: queue holds the rest, so a huge burst does not become a huge number of tasks
+MAX_IN_FLIGHT = 1000
+#: how long stop() lets events already received finish before it gives up on them
+DRAIN_TIMEOUT = 5.0
 Queued = tuple[str, dict[str, Any], str]
 
 
@@ -51,6 +61,7 @@ class DiscordAdapter:
         defer_after: float = interactions.DEFER_AFTER,
         ready_timeout: float = READY_TIMEOUT,
         guild_ready_timeout: float = 2.0,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self._token = token
         self.registry = registry
@@ -65,6 +76,8 @@ class DiscordAdapter:
         self._platform = DiscordPlatform(self.client)
         self._sink: Sink | None = None
         self._queue: asyncio.Queue[Queued] = asyncio.Queue()
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._last_message: asyncio.Task[None] | None = None  # thread messages go in order
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._restore = lambda: None
@@ -147,16 +160,22 @@ class DiscordAdapter:
             await self.client.close()
             if self._runner is not None:
                 await asyncio.gather(self._runner, return_exceptions=True)
+            # nothing new arrives now: let the events already received finish
+            try:
+                await asyncio.wait_for(self._queue.join(), DRAIN_TIMEOUT)
+            except TimeoutError:
+                log.warning("gateway events still in flight at shutdown")
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._restore()
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _send(self, event: InboundEvent) -> Any:
         assert self._sink is not None, "started without a sink"
@@ -170,21 +189,40 @@ class DiscordAdapter:
         self._queue.put_nowait((name, data, ids.gateway_event(session, seq, uuid.uuid4().hex)))
 
     async def _work(self) -> None:
+        """Start each event's delivery in arrival order, without waiting for earlier ones to
+        commit: at most ``MAX_IN_FLIGHT`` at once, the rest wait in the queue."""
         while True:
             name, data, event_id = await self._queue.get()
-            try:
-                if name == "MESSAGE_CREATE":
-                    await self._thread_message(data)
-                else:
-                    await self._reaction(data, event_id, added=name == "MESSAGE_REACTION_ADD")
-            except Exception:
-                log.exception("gateway event failed", extra={"dispatch": name})
-            finally:
-                self._queue.task_done()  # lets a caller wait for every queued event (join)
+            await self._slots.acquire()
+            if name == "MESSAGE_CREATE":
+                after = self._last_message
+                self._last_message = self._spawn(self._deliver(name, data, event_id, after))
+            else:
+                self._spawn(self._deliver(name, data, event_id, None))
+
+    async def _deliver(
+        self, name: str, data: dict[str, Any], event_id: str, after: asyncio.Task[None] | None
+    ) -> None:
+        """One gateway event, in its own task. A reaction reaches the engine in the task's first
+        step (nothing is awaited before the sink), so tasks started in arrival order queue their
+        reactions in that order; a thread message first waits for the one before it."""
+        try:
+            if name == "MESSAGE_CREATE":
+                if after is not None:
+                    await asyncio.wait({after})
+                await self._thread_message(data)
+            else:
+                await self._reaction(data, event_id, added=name == "MESSAGE_REACTION_ADD")
+        except Exception:
+            log.exception("gateway event failed", extra={"dispatch": name})
+        finally:
+            self._slots.release()
+            self._queue.task_done()  # lets a caller wait for every queued event (join)
 
     async def _reaction(self, data: dict[str, Any], event_id: str, *, added: bool) -> None:
         """Every reaction goes to the engine, which knows the cards and their vote emojis; its
-        reply says what to do here (take a reaction off, tell the member why)."""
+        reply, released once the reaction's batch has committed, says what to do here (take a
+        reaction off, tell the member why)."""
         user = self.client.get_user(int(data["user_id"])) if data.get("user_id") else None
         event = tr.reaction(
             data,
@@ -199,12 +237,12 @@ class DiscordAdapter:
         reply = await self._send(event)
         if not isinstance(event, ReactionAdded):
             if not reply.ok and reply.text:  # a removal refused (a closed round): say why
-                self._spawn(self._tell(event, reply.text))
+                await self._tell(event, reply.text)
             return
         if not reply.ok and reply.remove_reaction:
-            self._spawn(self._refuse(event, reply.text))
+            await self._refuse(event, reply.text)
         elif reply.replaced_emoji:
-            self._spawn(self._take_off(event, reply.replaced_emoji))
+            await self._take_off(event, reply.replaced_emoji)
 
     def _is_admin(self, data: dict[str, Any]) -> bool:
         """Reaction payloads carry roles but no permissions: work them out from the cache."""

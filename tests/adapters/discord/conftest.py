@@ -13,6 +13,7 @@ import pytest
 from adapters.discord import DiscordAdapter
 from bot.app import App, build_app
 from bot.platforms import PlatformRouter
+from bot.ports.adapter import Sink
 from storage.sqlite.store import SqliteStorage
 from tests.adapters.discord.fake import FakeDiscord
 from tests.harness import open_test_storage
@@ -64,6 +65,7 @@ async def start_bot(
     guild_ids: bool = True,
     card_interval: float = 0.05,
     shards: tuple[int, list[int]] | None = None,
+    wrap: Callable[[Sink], Sink] | None = None,
 ) -> Bot:
     storage = await open_test_storage(path)
     router = PlatformRouter()
@@ -81,7 +83,7 @@ async def start_bot(
         shard_ids=shards[1] if shards else None,
     )
     router.register(adapter.name, adapter.platform)
-    await adapter.start(app.engine.handle)
+    await adapter.start(wrap(app.engine.handle) if wrap else app.engine.handle)
     return Bot(fake, storage, app, adapter)
 
 
