@@ -161,6 +161,7 @@ class Driver:
         return [
             web.post("/discord/start", self._json(self.discord_start)),
             web.post("/discord/send", self._json(self.discord_send)),
+            web.post("/discord/stats", self._json(self.discord_stats)),
             web.post("/slack/start", self._json(self.slack_start)),
             web.post("/slack/send", self._json(self.slack_send)),
             web.post("/stop", self._json(self.stop)),
@@ -245,6 +246,15 @@ class Driver:
                 seqs[i] = await gateway.dispatch("MESSAGE_REACTION_REMOVE", payload)
         session = gateway.live()[-1].id
         return {"session": session, "seqs": seqs, "sent": sent}
+
+    async def discord_stats(self, body: dict[str, Any]) -> dict[str, Any]:
+        """What the bot asked of Discord's REST API while the streams ran."""
+        requests = self.discord.requests[body["since"] :]
+        return {
+            "requests": len(requests),
+            "card_edits": sum(1 for r in requests if r.method == "PATCH"),
+            "reactions_removed": sum(1 for r in requests if r.method == "DELETE"),
+        }
 
     # -- Slack --------------------------------------------------------------------------------
     async def slack_start(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -450,6 +460,8 @@ class Path_:
     p99_ms: float
     batches: int
     paced_rate: float
+    #: Discord: the REST calls the bot made while the streams ran
+    rest: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 async def new_storage(path: Path) -> Any:
@@ -576,6 +588,7 @@ async def discord_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
         await adapter.start(app.engine.handle)
     try:
         cards = await seed_ideas(app, community, fake["channel_id"], size)
+        seeded = (await driver.call("/discord/stats", since=0))["requests"]
         durable = Durable(app.engine.voting)
 
         async def run(seed: int, count: int, rate: float) -> tuple[list[Step], list[str], Any]:
@@ -613,6 +626,7 @@ async def discord_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
             cards,
             lambda member_id: int(member_id) - VOTER_BASE,
         )
+        rest = await driver.call("/discord/stats", since=seeded)
     finally:
         await app.close()
         for adapter in adapters:
@@ -620,7 +634,8 @@ async def discord_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
         await http.stop()
         await storage.close()
         await driver.call("/stop")
-    return Path_(rate, percentile(lat, 50) * 1000, percentile(lat, 99) * 1000, batches, rate / 2)
+    p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
+    return Path_(rate, p50, p99, batches, rate / 2, rest)
 
 
 # -- 2. Slack ---------------------------------------------------------------------------------
@@ -887,10 +902,15 @@ async def main(size: Size, quick: bool, only: set[str]) -> dict[str, object]:
                 figures["discord_p99_ms"] = round(discord.p99_ms, 2)
                 figures["discord_p50_ms"] = round(discord.p50_ms, 2)
                 figures["discord_batches"] = discord.batches
+                figures["discord_card_edits"] = discord.rest["card_edits"]
                 lines.append(
                     f"  discord.py + adapter: {discord.events_per_s:9,.0f} events/s"
                     f" ({discord.batches} batches); at {discord.paced_rate:,.0f}/s offered:"
                     f" p50 {discord.p50_ms:.1f} ms, p99 {discord.p99_ms:.1f} ms to durable"
+                )
+                lines.append(
+                    f"    meanwhile the bot edited {discord.rest['card_edits']:,} cards and took"
+                    f" {discord.rest['reactions_removed']:,} replaced reactions off over REST"
                 )
             if "slack" in only:
                 slack = await slack_path(driver, tmp, size)
