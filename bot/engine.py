@@ -194,6 +194,7 @@ class Engine:
         async def step(ctx: Context) -> Reply:
             if command.moderator and not ctx.is_moderator:
                 raise PermissionDenied(moderators_only(command.path))
+            ctx.via = event.via
             return await command.handler(ctx, **options)
 
         return await self.run(

@@ -16,8 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {
+    "board": "ms",
     "ceiling": "events_per_s",
     "close": "seconds",
+    "insights": "ms",
     "leaderboard": "ms",
     "memory": "rss_mb",
     "platforms": "discord_events_per_s",

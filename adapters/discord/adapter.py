@@ -30,9 +30,9 @@ from adapters.discord.commands import build_tree
 from adapters.discord.platform import DiscordPlatform
 from bot.commands.spec import Command, Option, Registry
 from bot.errors import DeliveryError
-from bot.events import InboundEvent, ReactionAdded, ReactionRemoved
+from bot.events import InboundEvent, ReactionAdded, ReactionRemoved, ThreadMessagePosted
 from bot.ports.adapter import Sink
-from bot.replies import Message
+from bot.replies import Message, Reply
 from bot.startup import PlatformUnavailable, reason
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 60.0
 AUTOCOMPLETE_BUDGET = 2.5
 #: gateway events being handled at once (a reaction waits for its batch, then its reply); the
-#: queue holds the rest, so a huge burst does not become a huge number of tasks
-MAX_IN_FLIGHT = 1000
+#: queue holds the rest, so a huge burst does not become a huge number of tasks. Twice the
+#: engine's largest batch, so the next batch gathers while one commits.
+MAX_IN_FLIGHT = 2000
 #: how long stop() lets events already received finish before it gives up on them
 DRAIN_TIMEOUT = 5.0
 Queued = tuple[str, dict[str, Any], str]
@@ -177,7 +178,7 @@ class DiscordAdapter:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _send(self, event: InboundEvent) -> Any:
+    async def _send(self, event: InboundEvent) -> Reply:
         assert self._sink is not None, "started without a sink"
         return await self._sink(event)
 
@@ -189,42 +190,53 @@ class DiscordAdapter:
         self._queue.put_nowait((name, data, ids.gateway_event(session, seq, uuid.uuid4().hex)))
 
     async def _work(self) -> None:
-        """Start each event's delivery in arrival order, without waiting for earlier ones to
-        commit: at most ``MAX_IN_FLIGHT`` at once, the rest wait in the queue."""
+        """Translate each gateway event in arrival order and start its delivery at once, without
+        waiting for earlier ones to commit: at most ``MAX_IN_FLIGHT`` at once, the rest wait in
+        the queue. What is not for the engine (a plain channel's message) is dropped here."""
         while True:
             name, data, event_id = await self._queue.get()
+            try:
+                event = self._translate(name, data, event_id)
+            except Exception:
+                log.exception("gateway event not understood", extra={"dispatch": name})
+                event = None
+            if event is None:
+                self._queue.task_done()
+                continue
             await self._slots.acquire()
-            if name == "MESSAGE_CREATE":
+            if isinstance(event, ThreadMessagePosted):
                 after = self._last_message
-                self._last_message = self._spawn(self._deliver(name, data, event_id, after))
+                self._last_message = self._spawn(self._deliver(event, after))
             else:
-                self._spawn(self._deliver(name, data, event_id, None))
+                self._spawn(self._deliver(event, None))
 
-    async def _deliver(
-        self, name: str, data: dict[str, Any], event_id: str, after: asyncio.Task[None] | None
-    ) -> None:
-        """One gateway event, in its own task. A reaction reaches the engine in the task's first
-        step (nothing is awaited before the sink), so tasks started in arrival order queue their
+    def _translate(self, name: str, data: dict[str, Any], event_id: str) -> InboundEvent | None:
+        if name == "MESSAGE_CREATE":
+            return self._thread_message(data)
+        return self._reaction(data, event_id, added=name == "MESSAGE_REACTION_ADD")
+
+    async def _deliver(self, event: InboundEvent, after: asyncio.Task[None] | None) -> None:
+        """One event, in its own task. A reaction reaches the engine in the task's first step
+        (nothing is awaited before the sink), so tasks started in arrival order queue their
         reactions in that order; a thread message first waits for the one before it."""
         try:
-            if name == "MESSAGE_CREATE":
-                if after is not None:
-                    await asyncio.wait({after})
-                await self._thread_message(data)
-            else:
-                await self._reaction(data, event_id, added=name == "MESSAGE_REACTION_ADD")
+            if after is not None:
+                await asyncio.wait({after})
+            reply = await self._send(event)
+            if isinstance(event, ReactionAdded | ReactionRemoved):
+                await self._carry_out(event, reply)
         except Exception:
-            log.exception("gateway event failed", extra={"dispatch": name})
+            log.exception("gateway event failed", extra={"event": type(event).__name__})
         finally:
             self._slots.release()
             self._queue.task_done()  # lets a caller wait for every queued event (join)
 
-    async def _reaction(self, data: dict[str, Any], event_id: str, *, added: bool) -> None:
-        """Every reaction goes to the engine, which knows the cards and their vote emojis; its
-        reply, released once the reaction's batch has committed, says what to do here (take a
-        reaction off, tell the member why)."""
+    def _reaction(
+        self, data: dict[str, Any], event_id: str, *, added: bool
+    ) -> ReactionAdded | ReactionRemoved | None:
+        """Every reaction goes to the engine, which knows the cards and their vote emojis."""
         user = self.client.get_user(int(data["user_id"])) if data.get("user_id") else None
-        event = tr.reaction(
+        return tr.reaction(
             data,
             added=added,
             event_id=event_id,
@@ -232,9 +244,10 @@ class DiscordAdapter:
             admin=self._is_admin(data),
             known_bot=bool(user and user.bot),
         )
-        if event is None:
-            return
-        reply = await self._send(event)
+
+    async def _carry_out(self, event: ReactionAdded | ReactionRemoved, reply: Reply) -> None:
+        """What the engine's reply asks of Discord, once the reaction's batch has committed:
+        take a reaction off, tell the member why."""
         if not isinstance(event, ReactionAdded):
             if not reply.ok and reply.text:  # a removal refused (a closed round): say why
                 await self._tell(event, reply.text)
@@ -286,18 +299,16 @@ class DiscordAdapter:
                 extra={"message": event.message_id, "status": exc.status},
             )
 
-    async def _thread_message(self, data: dict[str, Any]) -> None:
+    def _thread_message(self, data: dict[str, Any]) -> ThreadMessagePosted | None:
         """A message in a thread goes to the engine, which knows whether the thread is an
         idea's discussion; messages in plain channels are not discussions at all."""
         if (data.get("author") or {}).get("bot"):
-            return
+            return None
         channel = self.client.get_channel(int(data["channel_id"]))
         if channel is not None and not isinstance(channel, discord.Thread):
-            return  # a plain channel: not a discussion
+            return None  # a plain channel: not a discussion
         parent = str(channel.parent_id) if isinstance(channel, discord.Thread) else None
-        event = tr.thread_message(data, parent_id=parent)
-        if event is not None:
-            await self._send(event)
+        return tr.thread_message(data, parent_id=parent)
 
     # -- interactions --------------------------------------------------------------------
     async def _on_command(self, interaction: discord.Interaction, spec: Command) -> None:

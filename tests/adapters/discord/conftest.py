@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordAdapter
+from adapters.discord.adapter import MAX_IN_FLIGHT
 from bot.app import App, build_app
 from bot.platforms import PlatformRouter
 from bot.ports.adapter import Sink
@@ -66,6 +67,7 @@ async def start_bot(
     card_interval: float = 0.05,
     shards: tuple[int, list[int]] | None = None,
     wrap: Callable[[Sink], Sink] | None = None,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> Bot:
     storage = await open_test_storage(path)
     router = PlatformRouter()
@@ -81,6 +83,7 @@ async def start_bot(
         guild_ready_timeout=0.05,
         shard_count=shards[0] if shards else None,
         shard_ids=shards[1] if shards else None,
+        max_in_flight=max_in_flight,
     )
     router.register(adapter.name, adapter.platform)
     await adapter.start(wrap(app.engine.handle) if wrap else app.engine.handle)

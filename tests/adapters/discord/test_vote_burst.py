@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.events import InboundEvent, ThreadMessagePosted
+from bot.events import InboundEvent, ReactionAdded, ThreadMessagePosted
 from bot.ports.adapter import Sink
 from bot.replies import Reply
 from tests.adapters.discord.conftest import Bot, eventually, start_bot, stop_bot
@@ -78,6 +78,9 @@ async def test_order_replays_and_refusals_hold_inside_a_burst(bot: Bot) -> None:
     first, second, *_ = await cards(bot, alice)
     crowd = [fake.member(f"Voter {n}") for n in range(30)]
     batches = bot.app.engine.votes.batches
+    metrics = bot.app.metrics
+    ignored = ("cocreate_events_handled_total", {"type": "ReactionAdded", "outcome": "ignored"})
+    before = metrics.value(ignored[0], **ignored[1])
     sent: list[Any] = []
 
     for n, member in enumerate(crowd):
@@ -99,8 +102,7 @@ async def test_order_replays_and_refusals_hold_inside_a_burst(bot: Bot) -> None:
     assert (2, bob.id, "👍") in rows
     assert all(voter != alice.id for _, voter, _ in rows)
     assert sum(r["n"] for r in await bot.rows("SELECT count(*) AS n FROM votes")) == len(crowd) + 1
-    metrics = bot.app.metrics
-    assert metrics.value("cocreate_events_handled_total", type="ReactionAdded", outcome="ignored")
+    assert metrics.value(ignored[0], **ignored[1]) - before == 2  # the two replays, nothing else
     await eventually(lambda: alice.id not in first.reactions["👍"])
     await eventually(lambda: fake.dms_to(alice))
     assert "can't vote for your own idea" in fake.dms_to(alice)[0]
@@ -142,5 +144,90 @@ async def test_thread_messages_stay_in_order_in_a_burst(fake: FakeDiscord, tmp_p
         assert tallies(await votes(bot)) == {1: len(crowd), 2: len(crowd)}
         for member in crowd:  # two votes and a comment each
             assert await bot.balance(member.id) == 3
+    finally:
+        await stop_bot(bot)
+
+
+async def test_a_changed_mind_in_a_burst_takes_the_older_emoji_off(bot: Bot) -> None:
+    fake = bot.fake
+    mod = fake.member("Mod", admin=True)
+    await (await fake.slash(mod, "cocreate setup")).answered()
+    done = await fake.slash(mod, "cocreate config set", key="vote_mode", value="updown")
+    assert "updown" in (await done.answered()).text
+    author, bob = fake.member("Author"), fake.member("Bob")
+    await (await fake.slash(author, "idea submit", title="Two ways", description="")).answered()
+    await bot.settle()
+    card = await card_of(bot, 1)
+    crowd = [fake.member(f"Voter {n}") for n in range(20)]
+    for n, member in enumerate(crowd):
+        await fake.add_reaction(member, card, "👍")
+        if n == 5:
+            await fake.add_reaction(bob, card, "👍")
+        if n == 12:  # bob thinks again: the 👎 counts and his 👍 comes off the card
+            await fake.add_reaction(bob, card, "👎")
+    await bot.settle()
+    rows = await votes(bot)
+    assert (1, bob.id, "👎") in rows and len(rows) == len(crowd) + 1
+    await eventually(lambda: bob.id not in card.reactions["👍"])
+    assert bob.id in card.reactions["👎"]
+    assert all(m.id in card.reactions["👍"] for m in crowd)
+
+
+class Held:
+    """A sink that holds members' reactions until released, counting how many wait at once."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.held: list[InboundEvent] = []
+
+    def __call__(self, sink: Sink) -> Sink:
+        async def handle(event: InboundEvent) -> Reply:
+            if isinstance(event, ReactionAdded) and not event.actor.is_bot:
+                self.held.append(event)
+                await self.gate.wait()
+            return await sink(event)
+
+        return handle
+
+
+async def test_stop_lets_the_events_in_flight_finish(fake: FakeDiscord, tmp_path: Path) -> None:
+    hold = Held()
+    bot = await start_bot(fake, tmp_path / "cocreate.sqlite3", wrap=hold)
+    try:
+        first, *_ = await cards(bot, fake.member("Alice"), count=1)
+        crowd = [fake.member(f"Voter {n}") for n in range(10)]
+        for member in crowd:
+            await fake.add_reaction(member, first, "👍")
+        await eventually(lambda: len(hold.held) == len(crowd))  # all in flight at once
+        stopping = asyncio.create_task(bot.adapter.stop())
+        await asyncio.sleep(0.05)
+        assert not stopping.done()  # it waits for them rather than dropping them
+        hold.gate.set()
+        await stopping
+        assert tallies(await votes(bot)) == {1: len(crowd)}
+    finally:
+        await stop_bot(bot)
+
+
+async def test_a_huge_burst_waits_in_the_queue_not_in_tasks(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    hold = Held()
+    bot = await start_bot(fake, tmp_path / "cocreate.sqlite3", wrap=hold, max_in_flight=4)
+    try:
+        first, *_ = await cards(bot, fake.member("Alice"), count=1)
+        crowd = [fake.member(f"Voter {n}") for n in range(30)]
+        for member in crowd:
+            await fake.add_reaction(member, first, "👍")
+        # four in flight, the rest in the queue (one taken off it, waiting for a slot)
+        await eventually(lambda: bot.adapter._queue.qsize() == len(crowd) - 4 - 1)
+        await eventually(lambda: len(hold.held) == 4)
+        await asyncio.sleep(0.05)
+        assert len(hold.held) == 4
+        assert len(bot.adapter._tasks) == 4 + 1  # the events in flight and the queue's worker
+        hold.gate.set()
+        await bot.settle()
+        assert tallies(await votes(bot)) == {1: len(crowd)}
+        assert [e.actor.member_id for e in hold.held] == [m.id for m in crowd]  # in order
     finally:
         await stop_bot(bot)

@@ -76,6 +76,8 @@ async def test_a_concurrent_burst_shares_batches_and_counts_exactly(world: Slack
     bodies.insert(len(bodies) // 3, bodies[7])  # a duplicate delivery: the same event id
     batches = world.app.engine.votes.batches
     looked_up = len(fake.called("users.info"))
+    ignored = {"type": "ReactionAdded", "outcome": "ignored"}
+    before = world.app.metrics.value("cocreate_events_handled_total", **ignored)
 
     async def bob(session: aiohttp.ClientSession) -> None:
         """One member changes his mind twice while the crowd votes; Slack sends his events
@@ -93,6 +95,7 @@ async def test_a_concurrent_burst_shares_batches_and_counts_exactly(world: Slack
     formed = world.app.engine.votes.batches - batches
     assert formed <= events // 4, f"{events} reactions took {formed} batches"
     assert world.app.engine.votes.largest > 1
+    assert world.app.metrics.value("cocreate_events_handled_total", **ignored) - before == 1
     counted = await votes(world)
     assert counted == {
         1: set(VOTERS),
@@ -175,3 +178,23 @@ async def test_a_members_reactions_reach_the_engine_in_the_order_they_came() -> 
         ("slack:Ev3", False),
     ]
     assert seen == expected
+
+
+async def test_calls_reuse_their_connections_while_the_clients_are_open() -> None:
+    fake = FakeSlack()
+    await fake.start()
+    clients = SlackClients(fake.api_url, BOT_TOKEN)
+    try:
+        members = [fake.add_user(f"U{n}", f"Member {n}") for n in range(8)]
+        await clients.open()
+        directory = Directory(clients)
+        for member in members:  # one after another: each could reuse the one connection
+            assert (await directory.actor(TEAM, member)).display_name == f"Member {member[1:]}"
+        peers = {c.peer for c in fake.calls}
+        assert len(fake.calls) == len(members) + 1 and len(peers) == 1
+        await clients.close()
+        await directory.actor(TEAM, "U404")  # closed: a call still works, on its own connection
+        assert fake.calls[-1].method == "users.info" and fake.calls[-1].peer not in peers
+    finally:
+        await clients.close()
+        await fake.stop()
