@@ -21,15 +21,19 @@ from bot.commands import prompts as prompt_commands
 from bot.commands import rewards as reward_commands
 from bot.commands.spec import Registry
 from bot.engine import Engine
+from bot.links import Links
 from bot.metrics import Metrics
 from bot.ports import Platform, Storage
 from bot.scheduler import RoundScheduler
+from bot.services.board import BoardService
 from bot.services.campaigns import CampaignService
 from bot.services.cards import load_cards
+from bot.services.dashboard import Dashboard, SignInLinks
 from bot.services.delivery import CardRefresher
 from bot.services.idea_cards import IdeaCards
 from bot.services.idea_moderation import IdeaModeration
 from bot.services.ideas import IdeaService
+from bot.services.insights import InsightsService
 from bot.services.outbox import Outbox
 from bot.services.points import PointsService
 from bot.services.prompts import PromptService
@@ -52,11 +56,19 @@ class App:
     clock: Clock
     metrics: Metrics
     outbox: Outbox
+    #: the figures behind the dashboard's charts
+    insights: InsightsService
     cards: CardRefresher
     ideas: IdeaService
     idea_cards: IdeaCards
     voting: VotingService
     steps: RoundSteps
+    #: the public board's read side, for the web adapter
+    board: BoardService
+    #: absolute links to a community's web pages (PUBLIC_URL)
+    links: Links
+    #: the moderators' dashboard, for the web adapter
+    dashboard: Dashboard
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -70,8 +82,10 @@ def build_app(
     clock: Clock | None = None,
     metrics: Metrics | None = None,
     card_interval: float = 1.0,
+    links: Links | None = None,
 ) -> App:
     clock = clock or SystemClock()
+    links = links or Links("http://127.0.0.1:8080")
     metrics = metrics or Metrics()
     # a local name, so the closures below do not capture the narrowed ``Metrics | None``
     counters = metrics
@@ -106,9 +120,11 @@ def build_app(
     prompt_commands.register(registry, prompts)
     points_commands.register(registry, storage, points, campaigns, outbox)
     reward_commands.register(registry, storage, rewards)
-    cocreate_commands.register(registry, storage, idea_cards)
+    sign_in = SignInLinks(storage, platform, outbox, clock, links)
+    cocreate_commands.register(registry, storage, idea_cards, links, sign_in)
 
     engine = Engine(storage, registry, voting, ideas, prompts, clock, metrics)
+    insights = InsightsService(storage, clock)
     return App(
         engine=engine,
         scheduler=scheduler,
@@ -117,9 +133,13 @@ def build_app(
         clock=clock,
         metrics=metrics,
         outbox=outbox,
+        insights=insights,
         cards=cards,
         ideas=ideas,
         idea_cards=idea_cards,
         voting=voting,
         steps=steps,
+        board=BoardService(storage, clock),
+        links=links,
+        dashboard=Dashboard(storage, engine.handle, clock, insights),
     )

@@ -24,12 +24,14 @@ from pydantic import SecretStr
 from adapters.console.adapter import ConsolePlatform, ConsoleSession
 from adapters.console.demo import run_demo
 from adapters.console.repl import ConsoleAdapter, stream_lines
+from adapters.web import web_routes
 from bot.app import App, build_app
 from bot.cli_args import build_parser
 from bot.clock import Clock, FakeClock, RehearsalClock, SystemClock
 from bot.commands.spec import Registry
 from bot.errors import StorageError
 from bot.http import HealthReport, HttpServer, probe
+from bot.links import Links
 from bot.logs import configure_logging
 from bot.platforms import PlatformRouter
 from bot.ports.adapter import Adapter
@@ -169,7 +171,9 @@ async def run(settings: Settings) -> int:
     # the console may rehearse time (`advance`); a platform always runs on the real clock
     console = not (settings.discord_enabled or settings.slack_enabled)
     clock: Clock = RehearsalClock() if console else SystemClock()
-    app = build_app(storage, router, clock)
+    # asked when a link is built: with HTTP_PORT 0 the port is known once the server listens
+    links = Links(lambda: settings.public_base_url(http.port))
+    app = build_app(storage, router, clock, links=links)
     checks: dict[str, Callable[[], bool]] = {}
 
     async def health() -> HealthReport:
@@ -177,7 +181,16 @@ async def run(settings: Settings) -> int:
         report.update({name: check() for name, check in checks.items()})
         return HealthReport(report)
 
-    http = HttpServer(settings.http_host, settings.http_port, health, app.metrics)
+    http = HttpServer(
+        settings.http_host,
+        settings.http_port,
+        health,
+        app.metrics,
+        ops_host=settings.ops_host,
+        ops_port=settings.ops_port,
+        public_url=settings.public_url.strip() or None,  # https there turns HSTS on
+    )
+    http.add_routes(web_routes(app.board, app.links, app.dashboard))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -38,6 +38,8 @@ class Context:
     work: UnitOfWork
     #: completes the reply after the commit (see ``finish_after_commit``)
     finish: FinishReply | None = None
+    #: where the command came from when not from chat ("dashboard"), for the audit log
+    via: str = ""
 
     @property
     def community_id(self) -> str:
@@ -65,4 +67,6 @@ async def audit(
     log: AuditRepo, ctx: Context, action: str, target: str = "", detail: str = ""
 ) -> None:
     """Record in the audit log that ``ctx``'s member did ``action``, in ``ctx``'s transaction."""
-    await log.add(ctx.community_id, ctx.actor.member_id, action, target, detail, ctx.now)
+    await log.add(
+        ctx.community_id, ctx.actor.member_id, action, target, detail, ctx.now, via=ctx.via
+    )

@@ -39,6 +39,8 @@ class CommandInvoked:
     verb: str
     options: dict[str, Any] = field(default_factory=dict)
     channel_id: str = ""
+    #: where the command came from when not from chat ("dashboard"), for the audit log
+    via: str = ""
 
     @property
     def community_id(self) -> str:

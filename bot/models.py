@@ -242,6 +242,8 @@ class AuditEntry:
     target: str
     detail: str
     created_at: datetime
+    #: where the moderator acted when not in chat ("dashboard")
+    via: str = ""
 
 
 def title_key(title: str) -> str:

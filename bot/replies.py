@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
+
+from bot.wording import plural
+
+ChartKind = Literal["bars", "nps", "columns"]
+CHART_KINDS: tuple[ChartKind, ...] = ("bars", "nps", "columns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,50 @@ class Table:
     title: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A small chart to show beside a results table: the data, never pixels. Each adapter
+    draws it its own way (an image in chat, SVG on the dashboard) and the table stays, for
+    screen readers and exports.
+
+    ``bars``: one bar per label. ``columns``: one column per label along a time line (votes
+    per day). ``nps``: the split of promoters, passives and detractors (the
+    labels, in that order) with ``score``, the NPS. ``unit`` names what a value counts, in the
+    singular ("response", "vote"), for text like "Red: 3 responses".
+    """
+
+    kind: ChartKind
+    title: str
+    labels: tuple[str, ...]
+    values: tuple[int, ...]
+    unit: str = ""
+    score: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHART_KINDS:
+            raise ValueError(f"unknown chart kind {self.kind!r}")
+        if len(self.labels) != len(self.values):
+            raise ValueError("a chart needs one value per label")
+
+    @property
+    def total(self) -> int:
+        return sum(self.values)
+
+    def amount(self, value: int) -> str:
+        return plural(value, self.unit) if self.unit else f"{value:,}"
+
+    def describe(self) -> str:
+        """The chart in one sentence, for alt text and anywhere a picture cannot be shown."""
+        parts = [
+            f"{label}: {self.amount(value)}"
+            for label, value in zip(self.labels, self.values, strict=True)
+        ]
+        head = self.title
+        if self.kind == "nps" and self.score is not None:
+            head += f", NPS {self.score:+d}"
+        return f"{head}. " + ("; ".join(parts) if parts else "Nothing yet") + "."
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +142,8 @@ class Message:
     table: Table | None = None
     prompt: PromptView | None = None
     attachment: Attachment | None = None
+    #: a picture of the table's numbers, best-effort: the text goes out without it if need be
+    chart: Chart | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +161,7 @@ class Reply:
     table: Table | None = None
     prompt: PromptView | None = None
     attachment: Attachment | None = None
+    chart: Chart | None = None
     silent: bool = False
     ok: bool = True
     #: (label, value) suggestions, for an autocomplete request

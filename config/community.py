@@ -141,6 +141,13 @@ class CommunitySettings(BaseModel):
     submission_cooldown_minutes: int = Field(default=1, ge=0, le=10_080)
     max_open_ideas_per_member: int = Field(default=10, ge=1, le=1000)
 
+    public_board: bool = Field(
+        default=False, description="the public web board with ideas, roadmap and leaderboard"
+    )
+    board_name: str | None = Field(
+        default=None, max_length=80, description="the community's name on the public board"
+    )
+
     points: PointRules = Field(default_factory=PointRules)
 
     @field_validator("timezone")
@@ -237,6 +244,8 @@ def apply_setting(current: CommunitySettings, key: str, raw: str) -> CommunitySe
     for part in parts[:-1]:
         target = target[part]
     leaf = parts[-1]
+    if isinstance(target.get(leaf), bool) and raw.strip().lower() == "off":
+        value = False  # "off" clears a value, but a switch is turned off
     if isinstance(target.get(leaf), list) and not isinstance(value, list) and value is not None:
         value = [value]
     target[leaf] = value

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     timezone: str = Field(default="UTC", description="default timezone for new communities")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # the operations side (/metrics, detailed /healthz): never behind the public proxy
+    ops_host: str = "127.0.0.1"
+    ops_port: int = Field(default=8081, ge=0, le=65535)
+    public_url: str = Field(
+        default="",
+        description="the board's base URL as people reach it (behind a proxy); default: "
+        "the HTTP server's own address",
+    )
 
     discord_token: SecretStr | None = None
     discord_api_base_url: str | None = None
@@ -143,6 +151,28 @@ class Settings(BaseSettings):
         )
         can_hear = given(self.slack_signing_secret) or given(self.slack_app_token)
         return can_act and can_hear
+
+    def public_base_url(self, port: int | None = None) -> str:
+        """Where people reach the bot's web pages: ``PUBLIC_URL`` when set, else the HTTP
+        server's own address (``port``: the one it actually listens on, when HTTP_PORT is 0)."""
+        if self.public_url.strip():
+            return self.public_url.strip().rstrip("/")
+        host = self.http_host
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.http_port if port is None else port}"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        text = value.strip()
+        if text and not text.startswith(("http://", "https://")):
+            raise ValueError(
+                "PUBLIC_URL must start with http:// or https://, e.g. https://ideas.example.com"
+            )
+        return text
 
     def sqlite_path(self) -> str:
         """The file path (or ``:memory:``) behind a ``sqlite:///`` DATABASE_URL."""

@@ -24,6 +24,7 @@ from bot.events import (
     ReactionRemoved,
     ThreadMessagePosted,
 )
+from bot.links import Links
 from bot.replies import Reply
 from storage.sqlite.db import migrations
 from storage.sqlite.store import SqliteStorage, open_storage
@@ -82,11 +83,13 @@ class Harness:
         self.delivered: list[InboundEvent] = []
 
     @classmethod
-    async def create(cls, path: Path, community: str = COMMUNITY) -> Harness:
+    async def create(
+        cls, path: Path, community: str = COMMUNITY, links: Links | None = None
+    ) -> Harness:
         storage = await open_test_storage(path)
         platform = MemoryPlatform()
         clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-        app = build_app(storage, platform, clock, card_interval=0.01)
+        app = build_app(storage, platform, clock, card_interval=0.01, links=links)
         harness = cls(app, storage, platform, clock)
         harness.community = community
         return harness

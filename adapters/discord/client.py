@@ -120,6 +120,9 @@ def make_client(
         "allowed_mentions": discord.AllowedMentions.none(),
         "chunk_guilds_at_startup": False,
         "member_cache_flags": discord.MemberCacheFlags.none(),
+        # the adapter works from raw payloads: a message cache would only cost a linear scan of
+        # it on every reaction (discord.py looks each reaction's message up there)
+        "max_messages": None,
     }
     if shard_count:
         if shard_ids:

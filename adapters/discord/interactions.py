@@ -13,6 +13,7 @@ import logging
 
 import discord
 
+from adapters import chartimage
 from adapters.discord import ids, render
 from adapters.discord import limits as L
 from bot.commands.spec import Command, Option
@@ -53,20 +54,19 @@ async def _respond(interaction: discord.Interaction, reply: Reply) -> None:
             await interaction.response.defer()  # acknowledged, nothing to show
             return
         reply = Reply(NOTHING_TEXT)
-    kwargs = render.reply(reply).kwargs()
+    kwargs = render.reply(reply, await chartimage.drawn(reply.chart)).kwargs()
     await interaction.response.send_message(ephemeral=reply.ephemeral, **kwargs)
 
 
 async def _follow_up(interaction: discord.Interaction, reply: Reply) -> None:
     if _shows_nothing(reply):
         reply = Reply(NOTHING_TEXT)
-    rendered = render.reply(reply)
-    files = [rendered.file] if rendered.file is not None else []
+    rendered = render.reply(reply, await chartimage.drawn(reply.chart))
     if reply.ephemeral:
         await interaction.edit_original_response(
             content=rendered.content,
             embeds=rendered.embeds,
-            attachments=files,
+            attachments=rendered.files,
             allowed_mentions=render.NO_PINGS,
         )
         return
@@ -76,7 +76,9 @@ async def _follow_up(interaction: discord.Interaction, reply: Reply) -> None:
 
 
 def _shows_nothing(reply: Reply) -> bool:
-    return reply.silent and not (reply.text or reply.table or reply.card or reply.attachment)
+    return reply.silent and not (
+        reply.text or reply.table or reply.card or reply.attachment or reply.chart
+    )
 
 
 async def _safely(call: object) -> None:

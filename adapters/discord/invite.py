@@ -16,7 +16,7 @@ NEEDED = {
     "send_messages_in_threads": "write in idea threads",
     "create_public_threads": "open a discussion thread per idea card",
     "embed_links": "show cards, tables and prompts as embeds",
-    "attach_files": "send CSV exports",
+    "attach_files": "send CSV exports and the result charts",
     "add_reactions": "add the vote emojis to each card",
     "read_message_history": "read a card's reactions for the recount at a round's close",
     "manage_messages": "take off votes the rules refuse (optional: else they stay, uncounted)",

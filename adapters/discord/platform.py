@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import discord
 
+from adapters import chartimage
 from adapters.discord import ids, render
 from adapters.discord import limits as L
 from adapters.discord import translate as tr
@@ -37,6 +38,24 @@ async def delivered(what: str, call: Callable[[], Awaitable[T]]) -> T:
         raise DeliveryError(f"{what}: Discord said {exc.status} {exc.text}") from exc
     except ValueError as exc:  # an id that is not a snowflake
         raise DeliveryError(f"{what}: {exc}") from exc
+
+
+async def with_chart(
+    what: str, rendered: render.Rendered, send: Callable[[render.Rendered], Awaitable[T]]
+) -> T:
+    """Send a message with its chart picture; if Discord refuses it (no Attach Files
+    permission, an upload too large), send it again without the picture, so the text and the
+    table still go out. Nothing was posted by the refused request, so the nonce is reused."""
+    if rendered.chart is None:
+        return await delivered(what, lambda: send(rendered))
+    try:
+        return await send(rendered)
+    except discord.HTTPException as exc:
+        log.warning(
+            "chart not sent; sending the message without it",
+            extra={"status": exc.status, "error": str(exc.text)[:200]},
+        )
+    return await delivered(what, lambda: send(rendered.without_chart()))
 
 
 def snowflake(value: str, what: str) -> int:
@@ -117,10 +136,11 @@ class DiscordPlatform:
         """With a ``key``, a nonce derived from it makes Discord hand back the message already
         posted instead of a second copy (only within its dedupe window of a few minutes)."""
         channel = self.client.get_partial_messageable(snowflake(channel_id, "channel"))
-        kwargs = render.message(message).kwargs()
-        if key is not None:
-            kwargs["nonce"] = ids.send_nonce(channel_id, key)
-        sent = await delivered("channel post", lambda: channel.send(**kwargs))
+        nonce: dict[str, Any] = {} if key is None else {"nonce": ids.send_nonce(channel_id, key)}
+        rendered = render.message(message, chart_png=await chartimage.drawn(message.chart))
+        sent = await with_chart(
+            "channel post", rendered, lambda r: channel.send(**(r.kwargs() | nonce))
+        )
         return str(sent.id)
 
     async def notify(
@@ -128,10 +148,9 @@ class DiscordPlatform:
     ) -> None:
         user = discord.Object(snowflake(member_id, "member"))
         dm = await delivered("DM channel", lambda: self.client.create_dm(user))
-        kwargs = render.message(message).kwargs()
-        if key is not None:
-            kwargs["nonce"] = ids.send_nonce(str(dm.id), key)
-        await delivered("DM", lambda: dm.send(**kwargs))
+        nonce: dict[str, Any] = {} if key is None else {"nonce": ids.send_nonce(str(dm.id), key)}
+        rendered = render.message(message, chart_png=await chartimage.drawn(message.chart))
+        await with_chart("DM", rendered, lambda r: dm.send(**(r.kwargs() | nonce)))
 
     # -- recount -------------------------------------------------------------------------
     async def fetch_reactions(

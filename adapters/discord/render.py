@@ -8,14 +8,24 @@ never ping @everyone, @here or a role.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import discord
 
+from adapters import chartimage
 from adapters.discord import ids
 from adapters.discord import limits as L
-from bot.replies import Attachment, IdeaCard, Message, PromptView, Reply, Table, aligned_lines
+from bot.replies import (
+    Attachment,
+    Chart,
+    IdeaCard,
+    Message,
+    PromptView,
+    Reply,
+    Table,
+    aligned_lines,
+)
 
 #: what every send passes; the bot never pings anyone through text
 NO_PINGS = discord.AllowedMentions.none()
@@ -42,6 +52,13 @@ class Rendered:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     file: discord.File | None = None
+    #: the chart picture, shown as the image of ``embeds[chart_at]``
+    chart: discord.File | None = None
+    chart_at: int | None = None
+
+    @property
+    def files(self) -> list[discord.File]:
+        return [f for f in (self.file, self.chart) if f is not None]
 
     def kwargs(self) -> dict[str, Any]:
         out: dict[str, Any] = {"allowed_mentions": NO_PINGS, "embeds": self.embeds}
@@ -49,9 +66,25 @@ class Rendered:
             out["content"] = self.content
         if self.view is not None:
             out["view"] = self.view
-        if self.file is not None:
-            out["file"] = self.file
+        if self.files:
+            out["files"] = self.files
         return out
+
+    def without_chart(self) -> Rendered:
+        """The same message without the picture (and without an embed that only held it):
+        what is sent when Discord refuses the upload, so the text still goes out."""
+        if self.chart_at is None:
+            return self
+        embeds = list(self.embeds)
+        holder = embeds[self.chart_at].copy()
+        holder.set_image(url=None)
+        if holder.description or holder.fields:
+            embeds[self.chart_at] = holder
+        else:
+            del embeds[self.chart_at]
+        if self.file is not None:
+            self.file.reset()
+        return replace(self, embeds=embeds, chart=None, chart_at=None)
 
 
 def card_embed(card: IdeaCard) -> discord.Embed:
@@ -154,15 +187,51 @@ def as_file(attachment: Attachment) -> discord.File:
     return discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
 
 
-def message(msg: Message, *, controls: bool = True) -> Rendered:
-    """A channel post or DM. ``controls`` adds a prompt's buttons (not in private echoes)."""
-    return _render(msg.text, msg.card, msg.table, msg.prompt, msg.attachment, controls)
+def chart_file(chart: Chart, png: bytes) -> discord.File:
+    """The chart's picture as an attachment, described for screen readers."""
+    return discord.File(
+        io.BytesIO(png),
+        filename=chartimage.FILENAME,
+        description=L.cut(chart.describe(), L.ATTACHMENT_DESCRIPTION),
+    )
 
 
-def reply(rep: Reply) -> Rendered:
+def message(msg: Message, *, controls: bool = True, chart_png: bytes | None = None) -> Rendered:
+    """A channel post or DM. ``controls`` adds a prompt's buttons (not in private echoes);
+    ``chart_png`` is the message's chart drawn (``chartimage.drawn``), shown if given."""
+    out = _render(msg.text, msg.card, msg.table, msg.prompt, msg.attachment, controls)
+    return _with_chart(out, msg.chart, chart_png)
+
+
+def reply(rep: Reply, chart_png: bytes | None = None) -> Rendered:
     """The answer to a member's interaction. A prompt in a reply is shown without controls: the
     channel post carries them, and one set of buttons per prompt is less confusing."""
-    return _render(rep.text, rep.card, rep.table, rep.prompt, rep.attachment, controls=False)
+    out = _render(rep.text, rep.card, rep.table, rep.prompt, rep.attachment, controls=False)
+    return _with_chart(out, rep.chart, chart_png)
+
+
+def _with_chart(out: Rendered, chart: Chart | None, png: bytes | None) -> Rendered:
+    """The chart as the image of the results table's embed (or of an embed of its own)."""
+    if chart is None or png is None:
+        return out
+    picture = chart_file(chart, png)
+    holder = next(
+        (
+            n
+            for n in reversed(range(len(out.embeds)))
+            if out.embeds[n].title and not out.embeds[n].image
+        ),
+        None,
+    )
+    if holder is None:
+        out.embeds.append(discord.Embed(title=L.one_line(chart.title, L.EMBED_TITLE)))
+        holder = len(out.embeds) - 1
+    out.embeds[holder].set_image(url=f"attachment://{chartimage.FILENAME}")
+    out.chart, out.chart_at = picture, holder
+    _fit_embeds(out.embeds)
+    if holder >= len(out.embeds):  # the limit dropped the embed that showed it
+        out.chart, out.chart_at = None, None
+    return out
 
 
 def _render(

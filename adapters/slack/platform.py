@@ -13,13 +13,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters import chartimage
 from adapters.slack import blocks
 from adapters.slack.clients import SlackClients, team_of_community
 from adapters.slack.emoji import to_name, to_unicode
 from adapters.slack.members import Directory
 from bot.errors import DeliveryError
 from bot.ports import PostedCard, ReactionSeen
-from bot.replies import Attachment, IdeaCard, Message
+from bot.replies import Attachment, Chart, IdeaCard, Message
 
 log = logging.getLogger(__name__)
 
@@ -190,9 +191,34 @@ class SlackPlatform:
                 ts = str(posted["ts"])
             if message.attachment is not None:
                 ts = await self.upload(client, channel_id, message.attachment) or ts
-            return ts
         except SlackApiError as exc:
             raise DeliveryError(f"posting to {channel_id} failed: {_error(exc)}") from exc
+        if message.chart is not None:
+            await self.upload_chart(client, channel_id, message.chart)
+        return ts
+
+    async def upload_chart(
+        self, client: AsyncWebClient, channel_id: str, chart: Chart, comment: str | None = None
+    ) -> bool:
+        """Upload a chart picture (files upload v2) below the message it belongs to. Best
+        effort: the message is already posted, so a failure is logged and never raised (the
+        outbox must not send the text again for the sake of a picture)."""
+        png = await chartimage.drawn(chart)
+        if png is None:
+            return False
+        try:
+            await client.files_upload_v2(
+                channel=channel_id,
+                content=png,
+                filename=chartimage.FILENAME,
+                title=chart.title,
+                alt_txt=chart.describe()[:1000],
+                initial_comment=comment,
+            )
+        except Exception:
+            log.exception("chart not uploaded", extra={"channel": channel_id})
+            return False
+        return True
 
     async def upload(self, client: AsyncWebClient, channel_id: str, attachment: Attachment) -> str:
         """files.upload v2 (get an upload URL, send the bytes, complete into the channel)."""

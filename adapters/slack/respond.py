@@ -4,7 +4,8 @@ Slash commands and message buttons carry a ``response_url``: the reply goes ther
 or in the channel when the engine says everyone should see it), which also works in channels
 the bot is not in. Forms and reactions have none: ``chat.postEphemeral`` in the channel, and a
 DM if that fails or there is no channel (App Home). Files cannot be ephemeral, so an export is
-uploaded into the member's DM.
+uploaded into the member's DM, and so is the chart picture of a private reply (a public reply's
+chart goes below it in the channel).
 """
 
 from __future__ import annotations
@@ -59,8 +60,22 @@ class Responder:
         if respond is not None and respond.response_url:
             kind = "ephemeral" if reply.ephemeral else "in_channel"
             await respond(text=text, blocks=content, response_type=kind, replace_original=False)
+        else:
+            await self.private(
+                team_id, user_id, channel_id, text, content, public=not reply.ephemeral
+            )
+        if reply.chart is not None:
+            await self._chart(team_id, user_id, reply, channel_id)
+
+    async def _chart(self, team_id: str, user_id: str, reply: Reply, channel_id: str) -> None:
+        assert reply.chart is not None
+        if not reply.ephemeral and channel_id:
+            client = await self.platform.clients.for_team(team_id)
+            await self.platform.upload_chart(client, channel_id, reply.chart)
             return
-        await self.private(team_id, user_id, channel_id, text, content, public=not reply.ephemeral)
+        client, dm = await self.platform.dm_channel(community_id(team_id), user_id)
+        comment = f"The chart for: {reply.chart.title}"
+        await self.platform.upload_chart(client, dm, reply.chart, comment)
 
     async def private(
         self,

@@ -13,13 +13,19 @@ from bot.context import Context
 from bot.context import audit as write_audit
 from bot.csvsafe import records_csv
 from bot.errors import UserError
+from bot.links import Links
 from bot.ports import Storage
+from bot.ratelimit import Rate, RateLimiter
 from bot.replies import Attachment, Reply, Table
+from bot.services.dashboard import LINK_LIFETIME, SignInLinks
 from bot.services.idea_cards import IdeaCards
 from bot.wording import join_names, member_names, plural
 from config.community import SettingError, apply_setting, describe_setting, flatten
 
 #: how the export's reply counts each table's rows ("1 idea", "12 ledger entries")
+#: sign-in links a moderator may ask for: enough to retry a lost DM, too few to flood anyone
+SIGN_IN_LINKS = Rate(3, 600)
+
 EXPORT_NOUNS = {
     "ideas": "idea",
     "votes": "vote",
@@ -30,7 +36,16 @@ EXPORT_NOUNS = {
 }
 
 
-def register(registry: Registry, storage: Storage, idea_cards: IdeaCards) -> None:
+def register(
+    registry: Registry,
+    storage: Storage,
+    idea_cards: IdeaCards,
+    links: Links,
+    sign_in: SignInLinks,
+) -> None:
+    # per member, in this process: a restart forgets, which only ever allows a few more
+    sign_in_limit = RateLimiter(SIGN_IN_LINKS)
+
     @registry.command(
         "cocreate",
         "help",
@@ -52,6 +67,15 @@ def register(registry: Registry, storage: Storage, idea_cards: IdeaCards) -> Non
             "Vote on an idea by reacting on its card: " + " ".join(ctx.settings.vote_emojis())
         )
         return Reply("\n".join(lines))
+
+    @registry.command("cocreate", "board", "The address of this community's public board")
+    async def board(ctx: Context) -> Reply:
+        if not ctx.settings.public_board:
+            return Reply(
+                "The public board is off for this community. A moderator can turn it on with "
+                "`/cocreate config set public_board on`."
+            )
+        return Reply(f"This community's public board: {links.board(ctx.community_id)}")
 
     @registry.command("cocreate", "config show", "Show this community's settings", moderator=True)
     async def config_show(ctx: Context) -> Reply:
@@ -143,6 +167,29 @@ def register(registry: Registry, storage: Storage, idea_cards: IdeaCards) -> Non
 
     @registry.command(
         "cocreate",
+        "dashboard",
+        "A private sign-in link to the moderator dashboard",
+        moderator=True,
+    )
+    async def dashboard(ctx: Context) -> Reply:
+        asked = sign_in_limit.attempt((ctx.community_id, ctx.actor.member_id), ctx.now.timestamp())
+        if not asked.allowed:
+            window = plural(int(SIGN_IN_LINKS.per // 60), "minute")
+            raise UserError(
+                f"You asked for {plural(SIGN_IN_LINKS.count, 'sign-in link')} in the last "
+                f"{window}. Please use the newest one in your direct messages, or ask again in "
+                f"{plural(asked.retry_after_minutes, 'minute')}."
+            )
+        await sign_in.request(ctx)
+        await write_audit(storage.audit, ctx, "dashboard.link")
+        minutes = plural(int(LINK_LIFETIME.total_seconds() // 60), "minute")
+        return Reply(
+            "A sign-in link to the moderator dashboard is on its way to you by direct message. "
+            f"It works once, for {minutes}."
+        )
+
+    @registry.command(
+        "cocreate",
         "audit",
         "Recent moderator actions",
         Option("limit", "How many", "integer", min_value=1, max_value=100),
@@ -155,7 +202,8 @@ def register(registry: Registry, storage: Storage, idea_cards: IdeaCards) -> Non
             (
                 e.created_at.strftime("%Y-%m-%d %H:%M"),
                 names.get(e.actor_id) or e.actor_id,
-                e.action.replace(".", " ").replace("_", " "),
+                e.action.replace(".", " ").replace("_", " ")
+                + (f" (on the {e.via})" if e.via else ""),
                 _target(e.target),
                 e.detail,
             )

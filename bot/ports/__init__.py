@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.events import Actor
+from bot.ports.board import BoardRepo
 from bot.ports.campaigns import CampaignRepo, OutboxRepo
 from bot.ports.community import AuditRepo, CommunityRepo, EventLog, MemberRepo
+from bot.ports.dashboard import DashboardRepo
 from bot.ports.ideas import IdeaRepo, VoteRepo
+from bot.ports.insights import InsightsRepo
 from bot.ports.ledger import LedgerRepo
 from bot.ports.prompts import PromptRepo
 from bot.ports.rewards import RewardRepo
@@ -112,7 +115,13 @@ class Storage(Protocol):
     @property
     def prompts(self) -> PromptRepo: ...
     @property
+    def insights(self) -> InsightsRepo: ...
+    @property
     def rewards(self) -> RewardRepo: ...
+    @property
+    def board(self) -> BoardRepo: ...
+    @property
+    def dashboard(self) -> DashboardRepo: ...
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """All repository calls inside commit together or not at all. A nested call joins the

@@ -38,7 +38,11 @@ class AuditRepo(Protocol):
         target: str,
         detail: str,
         now: datetime,
-    ) -> None: ...
+        via: str = "",
+    ) -> None:
+        """``via``: where a moderator acted when not in chat ("dashboard")."""
+        ...
+
     async def recent(self, community_id: str, limit: int = 50) -> list[AuditEntry]: ...
 
 

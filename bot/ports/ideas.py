@@ -32,9 +32,16 @@ class IdeaRepo(Protocol):
         ...
 
     async def set_status(
-        self, community_id: str, idea_id: int, expected: IdeaStatus, new: IdeaStatus, now: datetime
+        self,
+        community_id: str,
+        idea_id: int,
+        expected: IdeaStatus,
+        new: IdeaStatus,
+        now: datetime,
+        note: str = "",
     ) -> bool:
-        """Conditional transition; True only if the status was ``expected``."""
+        """Conditional transition; True only if the status was ``expected``. The change (and
+        the moderator's public ``note``) joins the idea's status history."""
         ...
 
     async def title_taken(

@@ -75,7 +75,7 @@ class IdeaModeration:
         if len(reason) > 500:
             raise UserError("The reason is too long; keep it under 500 characters.")
         if not await self.storage.ideas.set_status(
-            ctx.community_id, idea.id, idea.status, new, ctx.now
+            ctx.community_id, idea.id, idea.status, new, ctx.now, note=reason
         ):
             raise UserError(f"Idea #{idea.id} changed meanwhile; please look again.")
         idea.status = new

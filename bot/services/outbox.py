@@ -29,7 +29,7 @@ from bot.clock import Clock
 from bot.errors import DeliveryError
 from bot.models import OutboxItem
 from bot.ports import Platform, Storage
-from bot.replies import Message, Table
+from bot.replies import CHART_KINDS, Chart, Message, Table
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -57,6 +57,16 @@ def encode(message: Message) -> str:
             "headers": list(message.table.headers),
             "rows": [list(row) for row in message.table.rows],
         }
+    if message.chart is not None:
+        chart = message.chart
+        data["chart"] = {
+            "kind": chart.kind,
+            "title": chart.title,
+            "labels": list(chart.labels),
+            "values": list(chart.values),
+            "unit": chart.unit,
+            "score": chart.score,
+        }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -68,7 +78,29 @@ def decode(payload: str) -> Message:
         table=None
         if table is None
         else Table(table["title"], tuple(table["headers"]), tuple(tuple(r) for r in table["rows"])),
+        chart=_chart(data.get("chart")),
     )
+
+
+def _chart(data: dict[str, Any] | None) -> Chart | None:
+    """A stored chart, or None for one this version cannot read (the text still goes out)."""
+    if not data:
+        return None
+    kind = next((k for k in CHART_KINDS if k == data.get("kind")), None)
+    try:
+        if kind is None:
+            raise ValueError(f"unknown chart kind {data.get('kind')!r}")
+        return Chart(
+            kind,
+            str(data["title"]),
+            tuple(str(label) for label in data["labels"]),
+            tuple(int(value) for value in data["values"]),
+            str(data.get("unit") or ""),
+            None if data.get("score") is None else int(data["score"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("stored chart left out", extra={"error": str(exc)[:200]})
+        return None
 
 
 def backoff(attempts: int) -> timedelta:

@@ -10,12 +10,13 @@ follow who answered when.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.csvsafe import to_csv
 from bot.errors import UserError
 from bot.ports.prompts import Prompt, PromptResponse
-from bot.replies import Table
+from bot.replies import Chart, Table
 from bot.text_clean import one_line
 from bot.wording import plural, quoted
 
@@ -134,15 +135,41 @@ class Summary:
     texts: tuple[tuple[str | None, str], ...]
     lines: tuple[str, ...]
     table: Table | None
+    #: the picture of ``distribution`` (the NPS split for an NPS prompt); None for text answers
+    chart: Chart | None = None
+
+
+#: the NPS groups, in the order they are shown
+NPS_GROUPS = ("Promoters (9–10)", "Passives (7–8)", "Detractors (0–6)")
+
+
+def nps_split(scores: list[int]) -> tuple[int, int, int]:
+    """(promoters 9-10, passives 7-8, detractors 0-6): every score in exactly one group."""
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return promoters, len(scores) - promoters - detractors, detractors
 
 
 def nps_score(scores: list[int]) -> int | None:
     """% promoters (9-10) minus % detractors (0-6), rounded; None without answers."""
     if not scores:
         return None
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
+    promoters, _, detractors = nps_split(scores)
     return round(100 * (promoters - detractors) / len(scores))
+
+
+def distribution_chart(prompt: Prompt, distribution: tuple[tuple[str, int], ...]) -> Chart | None:
+    """The chart of a prompt's answers, from its distribution (counts per score or option);
+    None for free text. Only counts: nothing in it can point at a member."""
+    title = f"Prompt #{prompt.id}: {one_line(prompt.question)}"
+    title = title if len(title) <= 90 else title[:89] + "…"
+    if prompt.kind == "nps":
+        scores = scores_of(distribution)
+        return Chart("nps", title, NPS_GROUPS, nps_split(scores), "response", nps_score(scores))
+    if prompt.kind in SCALES or prompt.kind in ("single", "multiple"):
+        labels = tuple(k for k, _ in distribution)
+        return Chart("bars", title, labels, tuple(n for _, n in distribution), "response")
+    return None
 
 
 def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
@@ -154,27 +181,23 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
     distribution: tuple[tuple[str, int], ...] = ()
     table: Table | None = None
     if prompt.kind in SCALES:
-        low, high = SCALES[prompt.kind]
+        high = SCALES[prompt.kind][1]
         scores = [r.score for r in responses if r.score is not None]
-        per_score = Counter(scores)
-        distribution = tuple((str(s), per_score[s]) for s in range(low, high + 1))
+        distribution = distribution_of(prompt, Counter(str(s) for s in scores))
         if scores:
             average = sum(scores) / len(scores)
             lines.append(f"Average {average:.2f} out of {high}.")
         if prompt.kind == "nps":
             nps = nps_score(scores)
             if nps is not None:
-                promoters = sum(1 for s in scores if s >= 9)
-                detractors = sum(1 for s in scores if s <= 6)
-                passives = len(scores) - promoters - detractors
+                promoters, passives, detractors = nps_split(scores)
                 lines.append(
                     f"NPS {nps:+d} (promoters {promoters}, passives {passives}, "
                     f"detractors {detractors})."
                 )
         table = _distribution_table("score", distribution, count)
     elif prompt.kind in ("single", "multiple"):
-        per_option = Counter(v for r in responses for v in r.values)
-        distribution = tuple((o, per_option[o]) for o in prompt.options)
+        distribution = distribution_of(prompt, Counter(v for r in responses for v in r.values))
         table = _distribution_table("option", distribution, count)
     else:
         texts = _texts(prompt, responses)
@@ -185,7 +208,24 @@ def summarise(prompt: Prompt, responses: list[PromptResponse]) -> Summary:
             table = Table("Answers", ("answer",), tuple((t,) for _, t in shown))
         else:
             table = Table("Answers", ("member", "answer"), tuple((n or "", t) for n, t in shown))
-    return Summary(count, distribution, average, nps, texts, tuple(lines), table)
+    chart = distribution_chart(prompt, distribution) if count else None
+    return Summary(count, distribution, average, nps, texts, tuple(lines), table, chart)
+
+
+def distribution_of(prompt: Prompt, per_value: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """Counts per score ("1".."5", "0".."10") or per option, zeros included, in display order,
+    from how often each stored answer value was given; empty for free text."""
+    if prompt.kind in SCALES:
+        low, high = SCALES[prompt.kind]
+        return tuple((str(s), int(per_value.get(str(s), 0))) for s in range(low, high + 1))
+    if prompt.kind in ("single", "multiple"):
+        return tuple((o, int(per_value.get(o, 0))) for o in prompt.options)
+    return ()
+
+
+def scores_of(distribution: tuple[tuple[str, int], ...]) -> list[int]:
+    """Every score of a numeric prompt's distribution, once per answer (for the NPS)."""
+    return [int(score) for score, n in distribution for _ in range(n)]
 
 
 def _texts(prompt: Prompt, responses: list[PromptResponse]) -> tuple[tuple[str | None, str], ...]:

@@ -149,6 +149,7 @@ class PromptService:
         return Reply(
             text="\n".join([head, *summary.lines]),
             table=summary.table,
+            chart=summary.chart,
             responses=summary.count,
         )
 

@@ -19,7 +19,7 @@ from bot.events import Actor
 from bot.models import GONE_STATUSES, Campaign, CampaignMode, Idea, IdeaStatus, Phase, Round, Tally
 from bot.ports import AfterCommit, Storage
 from bot.recurrence import add_local, parse_recurrence
-from bot.replies import Message, Reply, Table
+from bot.replies import Chart, Message, Reply, Table
 from bot.services.ideas import IdeaService
 from bot.services.outbox import Outbox
 from bot.services.points import PointsService
@@ -45,6 +45,22 @@ SYSTEM_ACTOR = "cocreate"
 def rank(entries: list[tuple[Idea, Tally]]) -> list[tuple[Idea, Tally]]:
     """Best first: more support, then more voters, then the earlier submission."""
     return sorted(entries, key=lambda e: (-e[1].support, -e[1].voters, e[0].created_at, e[0].id))
+
+
+#: ideas drawn in a round's results chart (the table lists more)
+CHART_IDEAS = 10
+
+
+def results_chart(title: str, ranked: list[tuple[Idea, Tally]]) -> Chart:
+    """The best ideas of a closed round as bars of their support, in ranking order."""
+    top = ranked[:CHART_IDEAS]
+    return Chart(
+        "bars",
+        title,
+        tuple(f"#{idea.id} {idea.title}" for idea, _ in top),
+        tuple(tally.support for _, tally in top),
+        "vote",
+    )
 
 
 class RoundSteps:
@@ -102,10 +118,17 @@ class RoundSteps:
         return [(idea, tallies[idea.id]) for idea in ideas]
 
     async def announce(
-        self, ctx: Context, campaign: Campaign, key: str, text: str, table: Table | None = None
+        self,
+        ctx: Context,
+        campaign: Campaign,
+        key: str,
+        text: str,
+        table: Table | None = None,
+        chart: Chart | None = None,
     ) -> None:
         channel = ctx.settings.announcements_channel or campaign.channel_id or ctx.channel_id
-        await self.outbox.channel(ctx.community_id, key, channel, Message(text=text, table=table))
+        message = Message(text=text, table=table, chart=chart)
+        await self.outbox.channel(ctx.community_id, key, channel, message)
         self.outbox.soon(ctx, key)
 
     def changed(self, ctx: Context) -> None:
@@ -252,7 +275,9 @@ class RoundSteps:
             nxt = await self.next_round(ctx, campaign, round_)
             text += f"\nThe next round opens {describe(nxt.opens_at, ctx.settings.timezone)}."
         shown = table if results else None
-        await self.announce(ctx, campaign, f"round:{round_.id}:results", text, shown)
+        chart = results_chart(table.title, ranked) if results else None
+        await self.announce(ctx, campaign, f"round:{round_.id}:results", text, shown, chart)
+        # the announcement carries the chart; the reply beside it would post a second copy
         return Reply(text, table=shown, ephemeral=False)
 
     async def next_round(self, ctx: Context, campaign: Campaign, round_: Round) -> Round:

@@ -118,11 +118,12 @@ class SqliteAuditRepo:
         target: str,
         detail: str,
         now: datetime,
+        via: str = "",
     ) -> None:
         await self.db.execute(
-            "INSERT INTO audit_log (community_id, actor_id, action, target, detail, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (community_id, actor_id, action, target, detail[:1000], ts(now)),
+            "INSERT INTO audit_log (community_id, actor_id, action, target, detail, created_at,"
+            " via) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (community_id, actor_id, action, target, detail[:1000], ts(now), via),
         )
 
     async def recent(self, community_id: str, limit: int = 50) -> list[AuditEntry]:
@@ -139,6 +140,7 @@ class SqliteAuditRepo:
                 target=r["target"],
                 detail=r["detail"],
                 created_at=req_ts(r["created_at"]),
+                via=r["via"],
             )
             for r in rows
         ]

@@ -12,6 +12,7 @@ import asyncio
 import contextvars
 import hashlib
 import logging
+import math
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -127,6 +128,7 @@ class Database:
                 await self._conn.execute(pragma)
             # migrations recompute stored keys with the engine's own rule (0012_title_keys.sql)
             await self._conn.create_function("cocreate_title_key", 1, title_key, deterministic=True)
+            await _ensure_pow(self._conn)
         except sqlite3.Error as exc:
             await self.close()
             raise StorageError(f"The database file {self.path} cannot be opened: {exc}") from exc
@@ -301,6 +303,15 @@ class Database:
     async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+
+async def _ensure_pow(conn: aiosqlite.Connection) -> None:
+    """pow() for the trending heat's triggers (0016_board.sql): SQLite's own where it was built
+    with its math functions (Debian's is), else Python's, so every build runs the same SQL."""
+    try:
+        await conn.execute("SELECT pow(2, 0.5)")
+    except sqlite3.OperationalError:
+        await conn.create_function("pow", 2, math.pow, deterministic=True)
 
 
 async def _register_functions(conn: aiosqlite.Connection) -> None:

@@ -172,14 +172,29 @@ class SqliteIdeaRepo:
             raise StorageError(f"could not save idea #{idea.id}: {exc}") from exc
 
     async def set_status(
-        self, community_id: str, idea_id: int, expected: IdeaStatus, new: IdeaStatus, now: datetime
+        self,
+        community_id: str,
+        idea_id: int,
+        expected: IdeaStatus,
+        new: IdeaStatus,
+        now: datetime,
+        note: str = "",
     ) -> bool:
+        # the history row itself is written by a trigger (migration 0016), for every route
         cur = await self.db.execute(
             "UPDATE ideas SET status = ?, updated_at = ? WHERE community_id = ? AND id = ?"
             " AND status = ?",
             (new.value, ts(now), community_id, idea_id, expected.value),
         )
-        return cur.rowcount == 1
+        if cur.rowcount != 1:
+            return False
+        if note:
+            await self.db.execute(
+                "UPDATE idea_status_history SET note = ? WHERE id ="
+                " (SELECT max(id) FROM idea_status_history WHERE idea_id = ?)",
+                (note, idea_id),
+            )
+        return True
 
     async def title_taken(
         self,

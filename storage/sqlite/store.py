@@ -9,6 +9,7 @@ from typing import Any
 from bot.errors import StorageError
 from bot.ports import UnitOfWork
 from storage.sqlite import export
+from storage.sqlite.board import SqliteBoardRepo
 from storage.sqlite.campaigns import SqliteCampaignRepo
 from storage.sqlite.community import (
     SqliteAuditRepo,
@@ -16,8 +17,10 @@ from storage.sqlite.community import (
     SqliteEventLog,
     SqliteMemberRepo,
 )
+from storage.sqlite.dashboard import SqliteDashboardRepo
 from storage.sqlite.db import Database
 from storage.sqlite.ideas import SqliteIdeaRepo, SqliteVoteRepo
+from storage.sqlite.insights import SqliteInsightsRepo
 from storage.sqlite.ledger import SqliteLedgerRepo
 from storage.sqlite.outbox import SqliteOutboxRepo
 from storage.sqlite.prompts import SqlitePromptRepo
@@ -37,7 +40,10 @@ class SqliteStorage:
         self.votes = SqliteVoteRepo(db)
         self.ledger = SqliteLedgerRepo(db)
         self.prompts = SqlitePromptRepo(db)
+        self.insights = SqliteInsightsRepo(db)
         self.rewards = SqliteRewardRepo(db)
+        self.board = SqliteBoardRepo(db)
+        self.dashboard = SqliteDashboardRepo(db)
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
         return self.db.transaction()

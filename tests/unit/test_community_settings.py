@@ -13,6 +13,7 @@ from config.community import (
 
 def test_defaults_are_sensible() -> None:
     s = CommunitySettings()
+    assert not s.public_board
     assert s.vote_mode == "up" and s.vote_emojis() == ("👍",)
     assert not s.allow_self_votes and s.points.vote_cast.value == 1
 
@@ -25,6 +26,11 @@ def test_defaults_are_sensible() -> None:
         ("points.vote_cast.daily_cap", "none", lambda s: s.points.vote_cast.daily_cap is None),
         ("milestones", "50, 10", lambda s: s.milestones == [10, 50]),
         ("review_queue", "on", lambda s: s.review_queue is True),
+        ("public_board", "on", lambda s: s.public_board is True),
+        # "off" clears an optional value, but it turns a switch off
+        ("review_queue", "off", lambda s: s.review_queue is False),
+        ("public_board", "off", lambda s: s.public_board is False),
+        ("board_name", "Acme Snacks", lambda s: s.board_name == "Acme Snacks"),
         ("timezone", "Europe/Paris", lambda s: s.timezone == "Europe/Paris"),
         ("ideas_channel", "C123", lambda s: s.ideas_channel == "C123"),
         ("ideas_channel", "none", lambda s: s.ideas_channel is None),

@@ -64,7 +64,29 @@ def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.database_url == DEFAULT_DATABASE_URL and s.http_port == 8080
 
 
-NAMED = ("HTTP_PORT", "LOG_LEVEL", "LOG_FORMAT", "TIMEZONE", "DISCORD_SHARD_COUNT", "DATABASE_URL")
+def test_public_url_defaults_to_the_servers_own_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    assert Settings(http_host="127.0.0.1", http_port=8080).public_base_url() == (
+        "http://127.0.0.1:8080"
+    )
+    assert Settings(http_host="0.0.0.0").public_base_url(port=43210) == "http://127.0.0.1:43210"
+    assert Settings(http_host="::1", http_port=8080).public_base_url() == "http://[::1]:8080"
+    monkeypatch.setenv("PUBLIC_URL", "https://ideas.example.com/acme/")
+    assert Settings().public_base_url(port=1) == "https://ideas.example.com/acme"
+    monkeypatch.setenv("PUBLIC_URL", "ideas.example.com")
+    with pytest.raises(SettingsError, match="PUBLIC_URL must start with http"):
+        load_settings()
+
+
+NAMED = (
+    "HTTP_PORT",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "TIMEZONE",
+    "DISCORD_SHARD_COUNT",
+    "DATABASE_URL",
+    "PUBLIC_URL",
+)
 
 
 @given(

@@ -163,6 +163,8 @@ class Rest:
             return error(404, 10003, "Unknown Channel")
         if channel.type == DM and channel.owner_id in self.closed_dms:
             return error(403, 50007, "Cannot send messages to this user")
+        if files and self.refuse_files:
+            return error(403, 50013, "Missing Permissions")
         nonce = body.get("nonce") if body.get("enforce_nonce") else None
         if nonce is not None and (cid, str(nonce)) in self.nonces:
             # Discord: an enforced nonce seen shortly before returns that message, posts nothing

@@ -59,6 +59,8 @@ class FakeDiscord(Rest):
         self.dm_channels: dict[str, str] = {}
         self.closed_dms: set[str] = set()
         self.bot_manages_messages = True
+        #: refuse channel messages that carry files (the bot lacks Attach Files)
+        self.refuse_files = False
         self.rate_limits: list[RateLimit] = []
         self.delays: dict[str, float] = {}
         self.intents: list[int] = []
