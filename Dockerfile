@@ -1,4 +1,6 @@
-# Cocreate: one process serving Discord and/or Slack, with /healthz and /metrics on HTTP_PORT.
+# Cocreate: one process serving Discord and/or Slack. HTTP_PORT (8080) is the public side (board,
+# dashboard, /slack/events, /healthz); OPS_PORT (8081) is for the operator (/metrics and the
+# detailed /healthz): reachable on the container network, never EXPOSEd, so publish only 8080.
 # The base image is pinned by exact tag, so a rebuild gets the same Python; bump it on purpose.
 FROM python:3.11.14-slim-bookworm
 
@@ -11,7 +13,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_LINK_MODE=copy \
     PATH=/opt/venv/bin:$PATH \
     HTTP_HOST=0.0.0.0 \
-    HTTP_PORT=8080
+    HTTP_PORT=8080 \
+    OPS_HOST=0.0.0.0 \
+    OPS_PORT=8081
 
 RUN groupadd --system --gid 10001 cocreate \
     && useradd --system --uid 10001 --gid cocreate --home-dir /app --no-create-home cocreate

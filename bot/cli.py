@@ -181,7 +181,15 @@ async def run(settings: Settings) -> int:
         report.update({name: check() for name, check in checks.items()})
         return HealthReport(report)
 
-    http = HttpServer(settings.http_host, settings.http_port, health, app.metrics)
+    http = HttpServer(
+        settings.http_host,
+        settings.http_port,
+        health,
+        app.metrics,
+        ops_host=settings.ops_host,
+        ops_port=settings.ops_port,
+        public_url=settings.public_url.strip() or None,  # https there turns HSTS on
+    )
     http.add_routes(web_routes(app.board, app.links, app.dashboard))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run the bot: the HTTP server and the platforms whose credentials are set",
         description=(
-            "Apply migrations, serve /healthz and /metrics on HTTP_HOST:HTTP_PORT, and start "
+            "Apply migrations, serve the public side (board, dashboard, /healthz) on "
+            "HTTP_HOST:HTTP_PORT and /metrics on OPS_HOST:OPS_PORT, and start "
             "Discord (DISCORD_TOKEN) and/or Slack (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET). "
             "With no platform credentials, open the console on standard input: at a terminal, "
             "`quit` or Ctrl-D ends the program; with piped input the bot keeps serving after the "

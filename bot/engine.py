@@ -80,12 +80,15 @@ class Engine:
 
     async def _vote_batch(self, events: list[ReactionAdded | ReactionRemoved]) -> list[Reply]:
         """One transaction for a batch of reactions; its after-commit work once it is durable."""
+        self.metrics.observe("cocreate_vote_batch_size", len(events))
         return await self.voting.apply_batch(events)
 
     async def close(self) -> None:
         await self.votes.close()
 
     async def handle(self, event: InboundEvent) -> Reply:
+        """A reaction is queued for its batch before this first suspends, so adapters that start
+        one task per reaction, in arrival order, keep that order (tests/e2e/test_vote_order.py)."""
         kind = type(event).__name__
         metrics = self.metrics
         started = time.perf_counter()

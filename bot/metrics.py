@@ -31,6 +31,7 @@ NAMESPACE = "cocreate"
 
 # Handlers touch SQLite and a platform API; most finish in milliseconds, the slow tail is seconds.
 LATENCY_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+BATCH_BUCKETS: tuple[float, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 # Without this every counter and histogram also exports a ``*_created`` gauge family, doubling
 # the series a scrape stores for a timestamp nothing here reads. A library setting, not state.
@@ -86,6 +87,12 @@ class Metrics:
             f"{p}handler_latency_seconds",
             "Time spent handling one event or command.",
             labelnames=("type",),
+        )
+        self.histogram(
+            f"{p}vote_batch_size",
+            "Reactions committed together in one vote batch.",
+            labelnames=(),
+            buckets=BATCH_BUCKETS,
         )
         self.counter(
             f"{p}notifications_failed_total",

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default="UTC", description="default timezone for new communities")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # the operations side (/metrics, detailed /healthz): never behind the public proxy
+    ops_host: str = "127.0.0.1"
+    ops_port: int = Field(default=8081, ge=0, le=65535)
     public_url: str = Field(
         default="",
         description="the board's base URL as people reach it (behind a proxy); default: "

@@ -15,12 +15,12 @@ import pytest
 
 from bot.cli import main
 
-DROPPED = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "LOG_")
+DROPPED = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "OPS_", "LOG_")
 
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The process environment a test's `cocreate` sees: no tokens or settings from outside,
-    the database in ``tmp_path``, port 0, JSON logs."""
+    the database in ``tmp_path``, ports 0, JSON logs."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -29,6 +29,7 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'cocreate.sqlite3'}",
         HTTP_PORT="0",
+        OPS_PORT="0",
         LOG_FORMAT="json",
         PYTHONIOENCODING="utf-8",
     )

@@ -4,6 +4,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -34,3 +35,25 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
     finally:
         await h.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The browser tests' one line when Chromium is missing, and their screenshots' paths."""
+    from tests.browser.chromium import INSTALL_HINT
+
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any(INSTALL_HINT in str(getattr(r, "longrepr", "")) for r in skipped):
+        terminalreporter.write_line(INSTALL_HINT)
+    shots = sorted(
+        {
+            value
+            for reports in terminalreporter.stats.values()
+            for r in reports
+            for name, value in getattr(r, "user_properties", ())
+            if name == "screenshot"
+        }
+    )
+    if shots:
+        terminalreporter.write_line(f"browser screenshots ({len(shots)}):")
+        for shot in shots:
+            terminalreporter.write_line(f"  {shot}")

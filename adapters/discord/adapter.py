@@ -1,9 +1,13 @@
 """The Discord adapter: connects discord.py, turns what members do into neutral events for the
 sink, and carries out what the engine's replies ask of Discord (answers, removed reactions).
 
-Gateway events (reactions, thread messages) go through one queue in arrival order, so a member's
-add → remove → add reaches the engine in that order; interactions are answered directly, since
-each has its own three-second deadline.
+Gateway events (reactions, thread messages) go through one queue in arrival order. The adapter
+does not wait for one event's commit before handing on the next: each event is delivered by its
+own task, started in arrival order, and the engine queues a reaction for its batch in the first
+step of that task, so reactions that arrive together share a batch and a member's add → remove →
+add reaches the engine in that order. Each event's reply (a refused reaction taken off, a private
+note) is carried out by its task once its batch has committed. Thread messages are delivered one
+after another. Interactions are answered directly, since each has its own three-second deadline.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -25,15 +30,21 @@ from adapters.discord.commands import build_tree
 from adapters.discord.platform import DiscordPlatform
 from bot.commands.spec import Command, Option, Registry
 from bot.errors import DeliveryError
-from bot.events import InboundEvent, ReactionAdded, ReactionRemoved
+from bot.events import InboundEvent, ReactionAdded, ReactionRemoved, ThreadMessagePosted
 from bot.ports.adapter import Sink
-from bot.replies import Message
+from bot.replies import Message, Reply
 from bot.startup import PlatformUnavailable, reason
 
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 60.0
 AUTOCOMPLETE_BUDGET = 2.5
+#: gateway events being handled at once (a reaction waits for its batch, then its reply); the
+#: queue holds the rest, so a huge burst does not become a huge number of tasks. Twice the
+#: engine's largest batch, so the next batch gathers while one commits.
+MAX_IN_FLIGHT = 2000
+#: how long stop() lets events already received finish before it gives up on them
+DRAIN_TIMEOUT = 5.0
 Queued = tuple[str, dict[str, Any], str]
 
 
@@ -51,6 +62,7 @@ class DiscordAdapter:
         defer_after: float = interactions.DEFER_AFTER,
         ready_timeout: float = READY_TIMEOUT,
         guild_ready_timeout: float = 2.0,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self._token = token
         self.registry = registry
@@ -65,6 +77,8 @@ class DiscordAdapter:
         self._platform = DiscordPlatform(self.client)
         self._sink: Sink | None = None
         self._queue: asyncio.Queue[Queued] = asyncio.Queue()
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._last_message: asyncio.Task[None] | None = None  # thread messages go in order
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._restore = lambda: None
@@ -147,18 +161,24 @@ class DiscordAdapter:
             await self.client.close()
             if self._runner is not None:
                 await asyncio.gather(self._runner, return_exceptions=True)
+            # nothing new arrives now: let the events already received finish
+            try:
+                await asyncio.wait_for(self._queue.join(), DRAIN_TIMEOUT)
+            except TimeoutError:
+                log.warning("gateway events still in flight at shutdown")
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._restore()
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
-    async def _send(self, event: InboundEvent) -> Any:
+    async def _send(self, event: InboundEvent) -> Reply:
         assert self._sink is not None, "started without a sink"
         return await self._sink(event)
 
@@ -170,23 +190,53 @@ class DiscordAdapter:
         self._queue.put_nowait((name, data, ids.gateway_event(session, seq, uuid.uuid4().hex)))
 
     async def _work(self) -> None:
+        """Translate each gateway event in arrival order and start its delivery at once, without
+        waiting for earlier ones to commit: at most ``MAX_IN_FLIGHT`` at once, the rest wait in
+        the queue. What is not for the engine (a plain channel's message) is dropped here."""
         while True:
             name, data, event_id = await self._queue.get()
             try:
-                if name == "MESSAGE_CREATE":
-                    await self._thread_message(data)
-                else:
-                    await self._reaction(data, event_id, added=name == "MESSAGE_REACTION_ADD")
+                event = self._translate(name, data, event_id)
             except Exception:
-                log.exception("gateway event failed", extra={"dispatch": name})
-            finally:
-                self._queue.task_done()  # lets a caller wait for every queued event (join)
+                log.exception("gateway event not understood", extra={"dispatch": name})
+                event = None
+            if event is None:
+                self._queue.task_done()
+                continue
+            await self._slots.acquire()
+            if isinstance(event, ThreadMessagePosted):
+                after = self._last_message
+                self._last_message = self._spawn(self._deliver(event, after))
+            else:
+                self._spawn(self._deliver(event, None))
 
-    async def _reaction(self, data: dict[str, Any], event_id: str, *, added: bool) -> None:
-        """Every reaction goes to the engine, which knows the cards and their vote emojis; its
-        reply says what to do here (take a reaction off, tell the member why)."""
+    def _translate(self, name: str, data: dict[str, Any], event_id: str) -> InboundEvent | None:
+        if name == "MESSAGE_CREATE":
+            return self._thread_message(data)
+        return self._reaction(data, event_id, added=name == "MESSAGE_REACTION_ADD")
+
+    async def _deliver(self, event: InboundEvent, after: asyncio.Task[None] | None) -> None:
+        """One event, in its own task. A reaction reaches the engine in the task's first step
+        (nothing is awaited before the sink), so tasks started in arrival order queue their
+        reactions in that order; a thread message first waits for the one before it."""
+        try:
+            if after is not None:
+                await asyncio.wait({after})
+            reply = await self._send(event)
+            if isinstance(event, ReactionAdded | ReactionRemoved):
+                await self._carry_out(event, reply)
+        except Exception:
+            log.exception("gateway event failed", extra={"event": type(event).__name__})
+        finally:
+            self._slots.release()
+            self._queue.task_done()  # lets a caller wait for every queued event (join)
+
+    def _reaction(
+        self, data: dict[str, Any], event_id: str, *, added: bool
+    ) -> ReactionAdded | ReactionRemoved | None:
+        """Every reaction goes to the engine, which knows the cards and their vote emojis."""
         user = self.client.get_user(int(data["user_id"])) if data.get("user_id") else None
-        event = tr.reaction(
+        return tr.reaction(
             data,
             added=added,
             event_id=event_id,
@@ -194,17 +244,18 @@ class DiscordAdapter:
             admin=self._is_admin(data),
             known_bot=bool(user and user.bot),
         )
-        if event is None:
-            return
-        reply = await self._send(event)
+
+    async def _carry_out(self, event: ReactionAdded | ReactionRemoved, reply: Reply) -> None:
+        """What the engine's reply asks of Discord, once the reaction's batch has committed:
+        take a reaction off, tell the member why."""
         if not isinstance(event, ReactionAdded):
             if not reply.ok and reply.text:  # a removal refused (a closed round): say why
-                self._spawn(self._tell(event, reply.text))
+                await self._tell(event, reply.text)
             return
         if not reply.ok and reply.remove_reaction:
-            self._spawn(self._refuse(event, reply.text))
+            await self._refuse(event, reply.text)
         elif reply.replaced_emoji:
-            self._spawn(self._take_off(event, reply.replaced_emoji))
+            await self._take_off(event, reply.replaced_emoji)
 
     def _is_admin(self, data: dict[str, Any]) -> bool:
         """Reaction payloads carry roles but no permissions: work them out from the cache."""
@@ -248,18 +299,16 @@ class DiscordAdapter:
                 extra={"message": event.message_id, "status": exc.status},
             )
 
-    async def _thread_message(self, data: dict[str, Any]) -> None:
+    def _thread_message(self, data: dict[str, Any]) -> ThreadMessagePosted | None:
         """A message in a thread goes to the engine, which knows whether the thread is an
         idea's discussion; messages in plain channels are not discussions at all."""
         if (data.get("author") or {}).get("bot"):
-            return
+            return None
         channel = self.client.get_channel(int(data["channel_id"]))
         if channel is not None and not isinstance(channel, discord.Thread):
-            return  # a plain channel: not a discussion
+            return None  # a plain channel: not a discussion
         parent = str(channel.parent_id) if isinstance(channel, discord.Thread) else None
-        event = tr.thread_message(data, parent_id=parent)
-        if event is not None:
-            await self._send(event)
+        return tr.thread_message(data, parent_id=parent)
 
     # -- interactions --------------------------------------------------------------------
     async def _on_command(self, interaction: discord.Interaction, spec: Command) -> None:

@@ -236,6 +236,7 @@ class SlackAdapter:
                 f"Slack cannot be reached at {base} ({reason(exc)}); check the network and "
                 "SLACK_API_BASE_URL."
             ) from exc
+        await self.clients.open()  # from here on, the Web API calls share their connections
         self._started = True
 
     async def idle(self, within: float = 10.0) -> None:
@@ -255,6 +256,7 @@ class SlackAdapter:
             await self.idle(within=5.0)
         except TimeoutError:
             log.warning("slack listeners still busy at shutdown")
+        await self.clients.close()
 
 
 def config_from(settings: Any) -> SlackConfig:

@@ -4,6 +4,9 @@ Bolt has no setting for the Web API base URL, so every client here (and the one 
 is built with it. One deployment may serve several workspaces (OAuth installs): the token for
 a community comes from the single configured bot token or from the installation store.
 Rate-limited calls wait for Slack's ``Retry-After`` and try again (slack_sdk's retry handler).
+While the adapter runs, every client shares one HTTP session (``open``/``close``), so calls reuse
+their connections instead of opening one per call (slack_sdk's default): a burst of reactions by
+members not yet looked up costs a ``users.info`` each, not a connection and handshake each.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -21,6 +25,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import DeliveryError
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
+#: slack_sdk's own default for one call, kept when the calls share a session
+CALL_TIMEOUT = 30
 TokenLookup = Callable[[str], Awaitable[str | None]]
 
 
@@ -55,6 +61,21 @@ class SlackClients:
         self._identities: dict[str, Identity] = {}
         #: the client bolt uses: the single-workspace token, or none (tokens come per request)
         self.app_client = make_client(self.base_url, token)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def open(self) -> None:
+        """One HTTP session for every client from now on (call inside the running loop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT))
+        for client in (self.app_client, *self._clients.values()):
+            client.session = self._session
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        for client in (self.app_client, *self._clients.values()):
+            client.session = None  # back to a session per call
+        if session is not None:
+            await session.close()
 
     async def token_for(self, team_id: str) -> str:
         if self._token:
@@ -69,6 +90,7 @@ class SlackClients:
         client = self._clients.get(token)
         if client is None:
             client = self._clients[token] = make_client(self.base_url, token)
+            client.session = self._session
         return client
 
     async def identity(self, team_id: str) -> Identity:

@@ -1,5 +1,10 @@
 """Bolt listeners: acknowledge first, then translate, hand to the sink, and show the reply.
 
+Reactions are not serialised: every Events API request runs its own listener, so a burst of
+reactions reaches the engine's batcher together. The only wait before the sink is the member
+lookup, shared by everyone asking for the same member at once; a member's own reactions pass it
+in the order their requests arrived (``InOrder``), so add → remove → add stays in that order.
+
 Slack wants every request acknowledged within 3 seconds. Each listener calls ``ack()`` before
 anything slow (the engine, the Web API); the only work before an ack is pure (parsing a form to
 show its errors inside the modal) or a read-only query to the engine (autocomplete options, which
@@ -8,11 +13,12 @@ must travel in the ack itself). Nothing here reads storage: the App Home is an e
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -38,6 +44,28 @@ REFUSED_NOTE = " Slack does not let me take your reaction off, so it is simply n
 NOT_READY = "Cocreate is starting up; please try again in a moment."
 
 
+class InOrder:
+    """Lets callers with the same key through one at a time, in the order they arrived (the
+    order they entered ``turn``, which takes the place in line before anything suspends)."""
+
+    def __init__(self) -> None:
+        self._last: dict[Hashable, asyncio.Future[None]] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: Hashable) -> AsyncIterator[None]:
+        before = self._last.get(key)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last[key] = mine
+        try:
+            if before is not None:
+                await asyncio.shield(before)
+            yield
+        finally:
+            mine.set_result(None)
+            if self._last.get(key) is mine:
+                del self._last[key]
+
+
 class Handlers:
     def __init__(
         self,
@@ -51,6 +79,7 @@ class Handlers:
         self.responder = Responder(platform)
         self.sink: Sink | None = None
         self.inflight = 0
+        self._order = InOrder()
 
     @contextlib.asynccontextmanager
     async def _busy(self) -> AsyncIterator[None]:
@@ -104,14 +133,18 @@ class Handlers:
     # -- Events API -------------------------------------------------------------------------
     async def reaction(self, ack: AsyncAck, body: Body) -> None:
         async with self._busy():
-            await ack()
             event = body.get("event") or {}
             team, user = translate.team_of(body), str(event.get("user", ""))
-            actor = await self.directory.actor(team, user)
-            neutral = translate.reaction(body, actor)
-            if neutral is None:
-                return
-            reply = await self._handle(neutral)
+            async with self._order.turn((team, user)):
+                await ack()
+                actor = await self.directory.actor(team, user)
+                neutral = translate.reaction(body, actor)
+                if neutral is None:
+                    return
+                # the engine queues a reaction in the first step of this task, which runs
+                # before the member's next reaction is let through
+                handled = asyncio.ensure_future(self._handle(neutral))
+            reply = await handled
             if not reply.ok and reply.text:
                 # a refused vote stays on the card uncounted; a refused removal (a closed
                 # round) leaves the vote counted: either way the member is told privately

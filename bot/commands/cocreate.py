@@ -15,6 +15,7 @@ from bot.csvsafe import records_csv
 from bot.errors import UserError
 from bot.links import Links
 from bot.ports import Storage
+from bot.ratelimit import Rate, RateLimiter
 from bot.replies import Attachment, Reply, Table
 from bot.services.dashboard import LINK_LIFETIME, SignInLinks
 from bot.services.idea_cards import IdeaCards
@@ -22,6 +23,9 @@ from bot.wording import join_names, member_names, plural
 from config.community import SettingError, apply_setting, describe_setting, flatten
 
 #: how the export's reply counts each table's rows ("1 idea", "12 ledger entries")
+#: sign-in links a moderator may ask for: enough to retry a lost DM, too few to flood anyone
+SIGN_IN_LINKS = Rate(3, 600)
+
 EXPORT_NOUNS = {
     "ideas": "idea",
     "votes": "vote",
@@ -39,6 +43,9 @@ def register(
     links: Links,
     sign_in: SignInLinks,
 ) -> None:
+    # per member, in this process: a restart forgets, which only ever allows a few more
+    sign_in_limit = RateLimiter(SIGN_IN_LINKS)
+
     @registry.command(
         "cocreate",
         "help",
@@ -165,6 +172,14 @@ def register(
         moderator=True,
     )
     async def dashboard(ctx: Context) -> Reply:
+        asked = sign_in_limit.attempt((ctx.community_id, ctx.actor.member_id), ctx.now.timestamp())
+        if not asked.allowed:
+            window = plural(int(SIGN_IN_LINKS.per // 60), "minute")
+            raise UserError(
+                f"You asked for {plural(SIGN_IN_LINKS.count, 'sign-in link')} in the last "
+                f"{window}. Please use the newest one in your direct messages, or ask again in "
+                f"{plural(asked.retry_after_minutes, 'minute')}."
+            )
         await sign_in.request(ctx)
         await write_audit(storage.audit, ctx, "dashboard.link")
         minutes = plural(int(LINK_LIFETIME.total_seconds() // 60), "minute")

@@ -28,8 +28,12 @@ class Batcher(Generic[E, R]):
         self._queue: list[tuple[E, asyncio.Future[R]]] = []
         self._worker: asyncio.Task[None] | None = None
         self.batches = 0
+        self.largest = 0  # the most events one batch has held (tests, benchmarks)
 
     async def submit(self, item: E) -> R:
+        """Queue ``item`` and wait for its result. The item is queued before this coroutine
+        first suspends, so callers started in some order (tasks created in that order) are
+        batched in that order."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
         if self._worker is None or self._worker.done():
@@ -44,6 +48,7 @@ class Batcher(Generic[E, R]):
 
     async def _run(self, batch: list[tuple[E, asyncio.Future[R]]]) -> None:
         self.batches += 1
+        self.largest = max(self.largest, len(batch))
         try:
             results = await self._process([item for item, _ in batch])
         except Exception as exc:

@@ -13,6 +13,17 @@ from storage.sqlite.rows import req_ts, ts
 #: rows per multi-row statement (SQLite allows 32,766 parameters)
 CHUNK = 500
 
+#: one claimed event id, and one member's name (benchmarks.ceiling writes with both too)
+CLAIM_SQL = (
+    "INSERT INTO processed_events (community_id, event_id, kind, handled_at)"
+    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+MEMBER_TOUCH_SQL = (
+    "INSERT INTO members (community_id, member_id, display_name, last_seen)"
+    " VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) DO UPDATE SET"
+    " display_name = excluded.display_name, last_seen = excluded.last_seen"
+)
+
 
 class SqliteCommunityRepo:
     def __init__(self, db: Database, default_timezone: str = "UTC") -> None:
@@ -62,11 +73,7 @@ class SqliteEventLog:
         self.db = db
 
     async def claim(self, community_id: str, event_id: str, kind: str, now: datetime) -> bool:
-        cur = await self.db.execute(
-            "INSERT INTO processed_events (community_id, event_id, kind, handled_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (community_id, event_id, kind, ts(now)),
-        )
+        cur = await self.db.execute(CLAIM_SQL, (community_id, event_id, kind, ts(now)))
         return cur.rowcount == 1
 
     async def claim_many(
@@ -148,12 +155,7 @@ class SqliteMemberRepo:
         db.on_rollback(self._known.clear)
 
     async def touch(self, community_id: str, member_id: str, name: str, now: datetime) -> None:
-        await self.db.execute(
-            "INSERT INTO members (community_id, member_id, display_name, last_seen)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) DO UPDATE SET"
-            " display_name = excluded.display_name, last_seen = excluded.last_seen",
-            (community_id, member_id, name[:100], ts(now)),
-        )
+        await self.db.execute(MEMBER_TOUCH_SQL, (community_id, member_id, name[:100], ts(now)))
 
     async def touch_many(
         self, community_id: str, members: list[tuple[str, str]], now: datetime
@@ -163,10 +165,7 @@ class SqliteMemberRepo:
         if not fresh:
             return
         await self.db.executemany(
-            "INSERT INTO members (community_id, member_id, display_name, last_seen)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) DO UPDATE SET"
-            " display_name = excluded.display_name, last_seen = excluded.last_seen",
-            [(community_id, m, name, stamp) for m, name in fresh],
+            MEMBER_TOUCH_SQL, [(community_id, m, name, stamp) for m, name in fresh]
         )
         if len(self._known) > 100_000:
             self._known.clear()

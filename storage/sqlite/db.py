@@ -38,6 +38,19 @@ _work: contextvars.ContextVar[CommitWork | None] = contextvars.ContextVar(
 BUSY_RETRIES = 5
 
 
+def pragmas(path: str) -> list[str]:
+    """The settings every connection runs with (benchmarks.ceiling opens with them too)."""
+    return [
+        "PRAGMA busy_timeout = 5000",
+        *(["PRAGMA journal_mode = WAL"] if path != ":memory:" else []),
+        "PRAGMA synchronous = NORMAL",
+        # 32 MiB of page cache (the default is 2 MiB): votes and ledger entries land at
+        # random places in their indexes, and a cache miss there is what bursts pay for
+        "PRAGMA cache_size = -32768",
+        "PRAGMA foreign_keys = ON",
+    ]
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every numbered file in storage/migrations, in order."""
     found: list[tuple[int, str, str]] = []
@@ -111,14 +124,8 @@ class Database:
         try:
             self._conn = await aiosqlite.connect(self.path, isolation_level=None)
             self._conn.row_factory = aiosqlite.Row
-            await self._conn.execute("PRAGMA busy_timeout = 5000")
-            if self.path != ":memory:":
-                await self._conn.execute("PRAGMA journal_mode = WAL")
-            await self._conn.execute("PRAGMA synchronous = NORMAL")
-            # 32 MiB of page cache (the default is 2 MiB): votes and ledger entries land at
-            # random places in their indexes, and a cache miss there is what bursts pay for
-            await self._conn.execute("PRAGMA cache_size = -32768")
-            await self._conn.execute("PRAGMA foreign_keys = ON")
+            for pragma in pragmas(self.path):
+                await self._conn.execute(pragma)
             # migrations recompute stored keys with the engine's own rule (0012_title_keys.sql)
             await self._conn.create_function("cocreate_title_key", 1, title_key, deterministic=True)
             await _ensure_pow(self._conn)

@@ -288,6 +288,34 @@ class SqliteIdeaRepo:
         return [_idea(r) for r in rows]
 
 
+#: how a batch writes its votes (benchmarks.ceiling writes with it too)
+VOTE_UPSERT_SQL = (
+    "INSERT INTO votes (community_id, idea_id, voter_id, value, emoji, cast_key,"
+    " received_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (idea_id, voter_id) DO UPDATE SET value = excluded.value,"
+    " emoji = excluded.emoji, cast_key = excluded.cast_key,"
+    " received_key = excluded.received_key, updated_at = excluded.updated_at"
+)
+
+
+def vote_rows(community_id: str, votes: list[Vote], stamp: str) -> list[tuple[Any, ...]]:
+    """The parameters of ``VOTE_UPSERT_SQL`` for each vote."""
+    return [
+        (
+            community_id,
+            v.idea_id,
+            v.voter_id,
+            v.value,
+            v.emoji,
+            v.cast_key,
+            v.received_key,
+            stamp,
+            stamp,
+        )
+        for v in votes
+    ]
+
+
 class SqliteVoteRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -354,28 +382,7 @@ class SqliteVoteRepo:
                 "DELETE FROM votes WHERE idea_id = ? AND voter_id = ?", deletes
             )
         if upserts:
-            stamp = ts(now)
-            await self.db.executemany(
-                "INSERT INTO votes (community_id, idea_id, voter_id, value, emoji, cast_key,"
-                " received_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (idea_id, voter_id) DO UPDATE SET value = excluded.value,"
-                " emoji = excluded.emoji, cast_key = excluded.cast_key,"
-                " received_key = excluded.received_key, updated_at = excluded.updated_at",
-                [
-                    (
-                        community_id,
-                        v.idea_id,
-                        v.voter_id,
-                        v.value,
-                        v.emoji,
-                        v.cast_key,
-                        v.received_key,
-                        stamp,
-                        stamp,
-                    )
-                    for v in upserts
-                ],
-            )
+            await self.db.executemany(VOTE_UPSERT_SQL, vote_rows(community_id, upserts, ts(now)))
 
     async def tallies(self, idea_ids: list[int]) -> dict[int, Tally]:
         found = {i: Tally(i) for i in idea_ids}

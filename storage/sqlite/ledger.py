@@ -10,6 +10,32 @@ from bot.ports.ledger import EarnedKey, NewEntry
 from storage.sqlite.db import Database
 from storage.sqlite.rows import req_ts, ts
 
+#: the one statement that appends entries (benchmarks.ceiling writes with it too)
+APPEND_SQL = (
+    "INSERT INTO ledger (community_id, member_id, amount, rule, reason, idem_key, ref,"
+    " actor_id, day, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (community_id, idem_key) DO NOTHING"
+)
+
+
+def ledger_rows(entries: list[NewEntry], stamp: str) -> list[tuple[Any, ...]]:
+    """The parameters of ``APPEND_SQL`` for each entry."""
+    return [
+        (
+            e.community_id,
+            e.member_id,
+            e.amount,
+            e.rule,
+            e.reason,
+            e.idem_key,
+            e.ref,
+            e.actor_id,
+            e.day,
+            stamp,
+        )
+        for e in entries
+    ]
+
 
 def _entry(row: Any) -> LedgerEntry:
     return LedgerEntry(
@@ -52,27 +78,7 @@ class SqliteLedgerRepo:
         return cur.rowcount == 1
 
     async def append_many(self, entries: list[NewEntry], now: datetime) -> None:
-        stamp = ts(now)
-        await self.db.executemany(
-            "INSERT INTO ledger (community_id, member_id, amount, rule, reason, idem_key, ref,"
-            " actor_id, day, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (community_id, idem_key) DO NOTHING",
-            [
-                (
-                    e.community_id,
-                    e.member_id,
-                    e.amount,
-                    e.rule,
-                    e.reason,
-                    e.idem_key,
-                    e.ref,
-                    e.actor_id,
-                    e.day,
-                    stamp,
-                )
-                for e in entries
-            ],
-        )
+        await self.db.executemany(APPEND_SQL, ledger_rows(entries, ts(now)))
 
     async def by_keys(self, community_id: str, keys: list[str]) -> dict[str, LedgerEntry]:
         rows = await self.db.fetch_in(

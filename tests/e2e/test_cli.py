@@ -11,6 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -202,19 +205,28 @@ def test_healthcheck_fails_when_nothing_listens(tmp_path: Path, cocreate: Cocrea
     assert result.returncode == 1
 
 
+def _get(url: str) -> tuple[int, Message]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers
+
+
 @pytest.mark.slow  # a real process: run by .ci/run's slow pass
 def test_run_keeps_serving_after_piped_input_ends_until_sigterm(
     tmp_path: Path, cocreate: Cocreate
 ) -> None:
-    with socket.socket() as sock:
+    with socket.socket() as sock, socket.socket() as ops:
         sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
+        ops.bind(("127.0.0.1", 0))
+        port, ops_port = str(sock.getsockname()[1]), str(ops.getsockname()[1])
     log_path = tmp_path / "run.log"
     with log_path.open("w", encoding="utf-8") as log_file:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
             cwd=tmp_path,
-            env=cli_env(tmp_path, HTTP_PORT=port),
+            env=cli_env(tmp_path, HTTP_PORT=port, OPS_PORT=ops_port),
             stdin=subprocess.PIPE,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -231,6 +243,10 @@ def test_run_keeps_serving_after_piped_input_ends_until_sigterm(
                 assert time.monotonic() < deadline, "never said it is still serving"
                 time.sleep(0.1)
             assert cocreate("healthcheck", HTTP_PORT=port).returncode == 0
+            # metrics on the operations port only; the public one answers 404 with its headers
+            assert _get(f"http://127.0.0.1:{ops_port}/metrics")[0] == 200
+            status, headers = _get(f"http://127.0.0.1:{port}/metrics")
+            assert status == 404 and headers["X-Frame-Options"] == "DENY"
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=10) == 0
         finally:

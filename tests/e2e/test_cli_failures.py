@@ -30,13 +30,15 @@ T = TypeVar("T")
 def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A process environment with nothing configured but a database in ``tmp_path``."""
     for name in list(os.environ):
-        if name.startswith(("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "LOG_")) or name in {
+        dropped = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "OPS_", "LOG_")
+        if name.startswith(dropped) or name in {
             "DATABASE_URL",
             "TIMEZONE",
         }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cocreate.sqlite3'}")
     monkeypatch.setenv("HTTP_PORT", "0")
+    monkeypatch.setenv("OPS_PORT", "0")
     monkeypatch.setenv("LOG_FORMAT", "json")
     monkeypatch.chdir(tmp_path)
     root = logging.getLogger()

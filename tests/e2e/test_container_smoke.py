@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -51,9 +52,9 @@ def _free_port() -> int:
         return port
 
 
-def _clean_env(workdir: Path, port: int) -> dict[str, str]:
+def _clean_env(workdir: Path, port: int, ops_port: int) -> dict[str, str]:
     """The container's environment: no tokens, no config file, no path back into the repo."""
-    dropped = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "LOG_")
+    dropped = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "OPS_", "LOG_")
     env = {
         k: v
         for k, v in os.environ.items()
@@ -64,6 +65,7 @@ def _clean_env(workdir: Path, port: int) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{workdir / 'data' / 'cocreate.sqlite3'}",
         HTTP_HOST="127.0.0.1",
         HTTP_PORT=str(port),
+        OPS_PORT=str(ops_port),
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )
@@ -110,7 +112,7 @@ def test_install_is_not_editable_and_ships_migrations(venv: Path, tmp_path: Path
     out = subprocess.run(
         [str(venv / "bin" / "python"), "-c", code],
         cwd=tmp_path,
-        env=_clean_env(tmp_path, 0),
+        env=_clean_env(tmp_path, 0, 0),
         capture_output=True,
         text=True,
         timeout=60,
@@ -134,8 +136,8 @@ def _healthcheck(venv: Path, workdir: Path, env: dict[str, str]) -> int:
 
 
 def test_run_serves_healthz_and_stops_cleanly_on_sigterm(venv: Path, tmp_path: Path) -> None:
-    port = _free_port()
-    env = _clean_env(tmp_path, port)
+    port, ops_port = _free_port(), _free_port()
+    env = _clean_env(tmp_path, port, ops_port)
     (tmp_path / "data").mkdir()
     assert _healthcheck(venv, tmp_path, env) != 0, "healthcheck passed with nothing listening"
 
@@ -161,10 +163,13 @@ def test_run_serves_healthz_and_stops_cleanly_on_sigterm(venv: Path, tmp_path: P
             assert proc.poll() is None, f"cocreate run exited with {proc.returncode}:\n{logs}"
             assert healthy, f"not healthy within {READY_TIMEOUT}s:\n{logs}"
 
-            url = f"http://127.0.0.1:{port}/metrics"
+            url = f"http://127.0.0.1:{ops_port}/metrics"  # the operations side only
             with urllib.request.urlopen(url, timeout=10) as resp:
                 assert resp.status == 200
                 assert "# TYPE cocreate_events_handled_total counter" in resp.read().decode()
+            with pytest.raises(urllib.error.HTTPError) as public:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10)
+            assert public.value.code == 404
 
             proc.send_signal(signal.SIGTERM)
             returncode = proc.wait(timeout=STOP_TIMEOUT)

@@ -50,12 +50,13 @@ def start(tmp_path: Path, db: Path) -> subprocess.Popen[bytes]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "LOG_"))
+        if not k.startswith(("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "OPS_", "LOG_"))
     }
     env.update(
         DATABASE_URL=f"sqlite:///{db}",
         HTTP_HOST="127.0.0.1",
         HTTP_PORT=str(free_port()),
+        OPS_PORT="0",
         LOG_LEVEL="WARNING",
         LOG_FORMAT="json",
         PYTHONIOENCODING="utf-8",

@@ -33,7 +33,7 @@ async def make_server(metrics: Metrics) -> AsyncIterator[Callable[[HealthFn], Ht
     servers: list[HttpServer] = []
 
     def make(health: HealthFn, **kwargs: float) -> HttpServer:
-        server = HttpServer("127.0.0.1", 0, health, metrics, **kwargs)
+        server = HttpServer("127.0.0.1", 0, health, metrics, ops_port=0, **kwargs)
         servers.append(server)
         return server
 
@@ -44,6 +44,11 @@ async def make_server(metrics: Metrics) -> AsyncIterator[Callable[[HealthFn], Ht
 
 def _url(server: HttpServer, path: str) -> str:
     return f"http://127.0.0.1:{server.port}{path}"
+
+
+def _ops(server: HttpServer, path: str) -> str:
+    """The operations side: /metrics and the detailed /healthz."""
+    return f"http://127.0.0.1:{server.ops_port}{path}"
 
 
 def test_health_report_ok_only_when_every_check_passes() -> None:
@@ -65,9 +70,13 @@ async def test_healthz_200_when_all_checks_pass(
 ) -> None:
     server = make_server(_health(db=True, scheduler=True))
     await server.start()
-    async with aiohttp.ClientSession() as session, session.get(_url(server, "/healthz")) as resp:
-        assert resp.status == 200
-        assert await resp.json() == {"status": "ok", "checks": {"db": True, "scheduler": True}}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(_ops(server, "/healthz")) as resp:
+            assert resp.status == 200
+            assert await resp.json() == {"status": "ok", "checks": {"db": True, "scheduler": True}}
+        async with session.get(_url(server, "/healthz")) as resp:  # the public side: up or not
+            assert resp.status == 200
+            assert await resp.json() == {"status": "ok"}
 
 
 async def test_healthz_503_names_failing_checks(
@@ -75,9 +84,13 @@ async def test_healthz_503_names_failing_checks(
 ) -> None:
     server = make_server(_health(db=True, discord=False))
     await server.start()
-    async with aiohttp.ClientSession() as session, session.get(_url(server, "/healthz")) as resp:
-        assert resp.status == 503
-        body = await resp.json()
+    async with aiohttp.ClientSession() as session:
+        async with session.get(_ops(server, "/healthz")) as resp:
+            assert resp.status == 503
+            body = await resp.json()
+        async with session.get(_url(server, "/healthz")) as resp:  # no names on the public side
+            assert resp.status == 503
+            assert await resp.json() == {"status": "fail"}
     assert body["status"] == "fail"
     assert body["failing"] == ["discord"]
     assert body["checks"] == {"db": True, "discord": False}
@@ -91,7 +104,7 @@ async def test_healthz_503_when_the_check_raises(
 
     server = make_server(broken)
     await server.start()
-    async with aiohttp.ClientSession() as session, session.get(_url(server, "/healthz")) as resp:
+    async with aiohttp.ClientSession() as session, session.get(_ops(server, "/healthz")) as resp:
         assert resp.status == 503
         assert (await resp.json())["error"] == "ConnectionError"
 
@@ -112,7 +125,7 @@ async def test_metrics_endpoint_serves_the_registry(
     server = make_server(_health())
     await server.start()
     metrics.inc("votes_total", outcome="recorded")
-    async with aiohttp.ClientSession() as session, session.get(_url(server, "/metrics")) as resp:
+    async with aiohttp.ClientSession() as session, session.get(_ops(server, "/metrics")) as resp:
         assert resp.status == 200
         assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
         text = await resp.text()
@@ -125,7 +138,7 @@ async def test_metrics_endpoint_serves_the_registry(
 
 async def test_two_servers_in_one_process_count_separately() -> None:
     first, second = Metrics(), Metrics()
-    servers = [HttpServer("127.0.0.1", 0, _health(), m) for m in (first, second)]
+    servers = [HttpServer("127.0.0.1", 0, _health(), m, ops_port=0) for m in (first, second)]
     first.inc("events_handled_total", type="command", outcome="ok")
     try:
         for server in servers:
@@ -133,7 +146,7 @@ async def test_two_servers_in_one_process_count_separately() -> None:
         counts = []
         async with aiohttp.ClientSession() as session:
             for server in servers:
-                async with session.get(_url(server, "/metrics")) as resp:
+                async with session.get(_ops(server, "/metrics")) as resp:
                     text = await resp.text()
                 counts.append(
                     sum(

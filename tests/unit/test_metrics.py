@@ -14,6 +14,7 @@ PREDECLARED = [
     ("cocreate_votes_total", "counter", ("outcome",)),
     ("cocreate_errors_total", "counter", ("kind",)),
     ("cocreate_handler_latency_seconds", "histogram", ("type",)),
+    ("cocreate_vote_batch_size", "histogram", ()),
     ("cocreate_notifications_failed_total", "counter", ()),
     ("cocreate_schedule_steps_total", "counter", ("step",)),
 ]

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordAdapter
+from adapters.discord.adapter import MAX_IN_FLIGHT
 from bot.app import App, build_app
 from bot.platforms import PlatformRouter
+from bot.ports.adapter import Sink
 from storage.sqlite.store import SqliteStorage
 from tests.adapters.discord.fake import FakeDiscord
 from tests.harness import open_test_storage
@@ -64,6 +66,8 @@ async def start_bot(
     guild_ids: bool = True,
     card_interval: float = 0.05,
     shards: tuple[int, list[int]] | None = None,
+    wrap: Callable[[Sink], Sink] | None = None,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> Bot:
     storage = await open_test_storage(path)
     router = PlatformRouter()
@@ -79,9 +83,10 @@ async def start_bot(
         guild_ready_timeout=0.05,
         shard_count=shards[0] if shards else None,
         shard_ids=shards[1] if shards else None,
+        max_in_flight=max_in_flight,
     )
     router.register(adapter.name, adapter.platform)
-    await adapter.start(app.engine.handle)
+    await adapter.start(wrap(app.engine.handle) if wrap else app.engine.handle)
     return Bot(fake, storage, app, adapter)
 
 

@@ -27,7 +27,7 @@ SECRET = "sekrit-discord-token-42"
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    dropped = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "LOG_")
+    dropped = ("DISCORD_", "SLACK_", "COCREATE_", "HTTP_", "OPS_", "LOG_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cocreate.sqlite3'}", LOG_FORMAT="json")
     env.update(extra)
@@ -55,7 +55,7 @@ async def test_run_starts_discord_and_stops_on_sigterm(tmp_path: Path) -> None:
     fake = FakeDiscord()
     fake.token = SECRET
     await fake.start()
-    port = _free_port()
+    port, ops_port = _free_port(), _free_port()
     log_path = tmp_path / "run.log"
     env = _env(
         tmp_path,
@@ -64,6 +64,7 @@ async def test_run_starts_discord_and_stops_on_sigterm(tmp_path: Path) -> None:
         DISCORD_GATEWAY_URL=fake.gateway_url,
         DISCORD_GUILD_IDS=fake.guild_id,
         HTTP_PORT=str(port),
+        OPS_PORT=str(ops_port),
     )
     with log_path.open("w", encoding="utf-8") as log_file:
         proc = await asyncio.create_subprocess_exec(
@@ -74,7 +75,7 @@ async def test_run_starts_discord_and_stops_on_sigterm(tmp_path: Path) -> None:
             await asyncio.wait_for(fake.gateway.ready.wait(), 30)
             health: dict[str, object] | None = None
             for _ in range(300):
-                health = await _health(port)
+                health = await _health(ops_port)  # which checks pass: the operations side
                 if health and health.get("checks", {}).get("discord"):  # type: ignore[union-attr]
                     break
                 await asyncio.sleep(0.05)

@@ -125,19 +125,37 @@ class SlackWorld:
         retry: int | None = None,
         team: str = TEAM,
     ) -> aiohttp.ClientResponse:
-        envelope = {
-            "token": "legacy",
-            "team_id": team,
-            "api_app_id": "A1",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(self._ids):08d}",
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
-        }
-        response = await self.post(json.dumps(envelope), "application/json", retry=retry)
+        body = self.envelope(event, event_id=event_id, team=team)
+        response = await self.post(body, "application/json", retry=retry)
         await self.settle()
         return response
+
+    def envelope(
+        self, event: dict[str, Any], *, event_id: str | None = None, team: str = TEAM
+    ) -> str:
+        """An Events API request body, as Slack sends it."""
+        return json.dumps(
+            {
+                "token": "legacy",
+                "team_id": team,
+                "api_app_id": "A1",
+                "event": event,
+                "type": "event_callback",
+                "event_id": event_id or f"Ev{next(self._ids):08d}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+            }
+        )
+
+    @staticmethod
+    def reaction(user: str, channel: str, ts: str, name: str, added: bool = True) -> dict[str, Any]:
+        return {
+            "type": "reaction_added" if added else "reaction_removed",
+            "user": user,
+            "reaction": name,
+            "item": {"type": "message", "channel": channel, "ts": ts},
+            "event_ts": f"{time.time():.6f}",
+        }
 
     async def interact(self, payload: dict[str, Any]) -> aiohttp.ClientResponse:
         body = urlencode({"payload": json.dumps(payload)})
@@ -161,13 +179,7 @@ class SlackWorld:
     ) -> aiohttp.ClientResponse:
         if retry is None:
             self.fake.member_reacts(channel, ts, name, user, added)
-        event = {
-            "type": "reaction_added" if added else "reaction_removed",
-            "user": user,
-            "reaction": name,
-            "item": {"type": "message", "channel": channel, "ts": ts},
-            "event_ts": f"{time.time():.6f}",
-        }
+        event = self.reaction(user, channel, ts, name, added)
         return await self.event(event, event_id=event_id, retry=retry)
 
     async def click(

@@ -25,6 +25,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str
+    peer: Any = None  # the client's address: calls from one connection share it
 
 
 @dataclass
@@ -158,7 +159,14 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await self._args(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        self.calls.append(Call(method, args, token))
+        self.calls.append(
+            Call(
+                method,
+                args,
+                token,
+                request.transport and request.transport.get_extra_info("peername"),
+            )
+        )
         if self.rate_limit.get(method, 0) > 0:
             self.rate_limit[method] -= 1
             return web.json_response(

@@ -59,12 +59,17 @@ async def test_cocreate_run_serves_slack_events_and_healthz(
     tmp_path: Path, fake: FakeSlack
 ) -> None:
     fake.add_user("UANA", "Ana")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "HTTP_"))}
+    port, ops_port = free_port(), free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DISCORD_", "HTTP_", "OPS_"))
+    }
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
         HTTP_HOST="127.0.0.1",
         HTTP_PORT=str(port),
+        OPS_PORT=str(ops_port),
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_BASE_URL=fake.api_url,
@@ -84,7 +89,7 @@ async def test_cocreate_run_serves_slack_events_and_healthz(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        health = await wait_healthy(url, proc)
+        health = await wait_healthy(f"http://127.0.0.1:{ops_port}", proc)
         assert health["checks"] == {"storage": True, "slack": True, "scheduler": True}
         body = urlencode(
             {

@@ -36,7 +36,9 @@ class Site:
         async def health() -> HealthReport:
             return HealthReport({})
 
-        http = HttpServer("127.0.0.1", 0, health, h.app.metrics)
+        # no rate limits: these tests try many links on purpose (tests/unit/test_http_security.py
+        # and tests/browser/ check the limits)
+        http = HttpServer("127.0.0.1", 0, health, h.app.metrics, limits=())
         server.append(http)
         http.add_routes(web_routes(h.app.board, h.app.links, h.app.dashboard))
         await http.start()
