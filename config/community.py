@@ -326,6 +326,6 @@ def flatten(settings: CommunitySettings) -> list[tuple[str, str]]:
         elif value is None:
             shown = "(not set)"
         else:
-            shown = str(value).lower() if isinstance(value, bool) else str(value)
+            shown = ("on" if value else "off") if isinstance(value, bool) else str(value)
         rows.append((key, shown))
     return rows

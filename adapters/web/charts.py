@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from markupsafe import Markup
 
 from bot.replies import Chart
-from bot.wording import plural_of
+from bot.wording import plural, plural_of
 
-WIDTH = 640
+WIDTH = 520
 ROW = 30
 BAR = 18
-LABEL_WIDTH = 230
-LABEL_CHARS = 32
+LABEL_WIDTH = 185
+LABEL_CHARS = 25
 INK = "#1f2328"
 MUTED = "#57606a"
 GRID = "#d0d7de"
@@ -97,7 +97,8 @@ def grouped_figure(
     chart_id: str,
 ) -> Markup:
     """Several counts per label side by side (ideas, voters and votes per round), each bar
-    with its value and series name written beside it, and the table of all of them."""
+    with its value and series name written beside it, and the table of all of them. Series
+    are named by a singular noun ("idea"): "1 idea", "2 ideas"."""
     bars = len(series)
     most = max((v for _, values in series for v in values), default=0)
     height = 10 + len(labels) * (bars * (BAR + 4) + 18) + 34
@@ -108,16 +109,16 @@ def grouped_figure(
         y += 18
         for (name, values), colour in zip(series, SERIES_COLOURS, strict=False):
             value = values[n]
-            parts.append(_bar(0, y, value, most, colour, f"{value:,} {name}", label))
+            parts.append(_bar(0, y, value, most, colour, plural(value, name), label))
             y += BAR + 4
     description = "; ".join(
-        f"{label}: " + ", ".join(f"{values[n]:,} {name}" for name, values in series)
+        f"{label}: " + ", ".join(plural(values[n], name) for name, values in series)
         for n, label in enumerate(labels)
     )
     body = "".join(parts)
     chart_svg = _frame(chart_id, title, f"{title}. {description or 'Nothing yet'}.", height, body)
     rows = [(label, *(f"{values[n]:,}" for _, values in series)) for n, label in enumerate(labels)]
-    headers = ("", *(name.capitalize() for name, _ in series))
+    headers = ("", *(plural_of(name).capitalize() for name, _ in series))
     return Markup(
         f'<figure class="chart" id="{esc(chart_id)}">{_caption(title)}'
         f"{chart_svg}{_table(chart_id, title, headers, rows)}</figure>"
@@ -254,8 +255,8 @@ def _legend(series: Sequence[tuple[str, Sequence[int]]], y: int) -> str:
     parts, x = [], 0
     for (name, _), colour in zip(series, SERIES_COLOURS, strict=False):
         parts.append(f'<rect x="{x}" y="{y}" width="14" height="14" rx="2" fill="{colour}"/>')
-        parts.append(_text(x + 20, y + 12, name.capitalize()))
-        x += 30 + 9 * len(name)
+        parts.append(_text(x + 20, y + 12, plural_of(name).capitalize()))
+        x += 40 + 9 * len(name)
     return "".join(parts)
 
 

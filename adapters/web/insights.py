@@ -48,9 +48,9 @@ def sections(insights: Insights) -> tuple[Section, ...]:
                     "Participation per round",
                     tuple(r.label for r in rounds),
                     (
-                        ("ideas", tuple(r.ideas for r in rounds)),
-                        ("voters", tuple(r.voters for r in rounds)),
-                        ("votes", tuple(r.votes for r in rounds)),
+                        ("idea", tuple(r.ideas for r in rounds)),
+                        ("voter", tuple(r.voters for r in rounds)),
+                        ("vote", tuple(r.votes for r in rounds)),
                     ),
                     "participation",
                 ),

@@ -172,19 +172,26 @@ class InsightsService:
         return found
 
     async def count(self, community_id: str) -> Insights:
-        """Every figure of one community, counted now in one transaction (one moment)."""
+        """Every figure of one community, counted now. Each figure is read in a transaction of
+        its own: the database takes one writer at a time, so votes wait for one query at most,
+        never for the whole page (the figures may be a few moments apart)."""
         now = self.clock.now()
-        async with self.storage.transaction():
-            settings = await self.storage.communities.settings(community_id)
-            zone = ZoneInfo(settings.timezone)
-            prompts = await self._prompts(community_id, now)
-            first_day = now.astimezone(zone).date() - timedelta(days=DAYS - 1)
-            since = datetime.combine(first_day, datetime.min.time(), zone)
-            hours = await self.storage.insights.votes_by_hour(community_id, since)
-            rounds = await self.storage.insights.rounds(community_id, ROUNDS)
-            per_rule = await self.storage.insights.points_by_rule(community_id)
-            top = await self.storage.ledger.top(community_id, None, CONTRIBUTORS)
-            names = await self.storage.members.names(community_id, [m for m, _ in top])
+        storage = self.storage
+        async with storage.transaction():
+            settings = await storage.communities.settings(community_id)
+        zone = ZoneInfo(settings.timezone)
+        prompts = await self._prompts(community_id, now)
+        first_day = now.astimezone(zone).date() - timedelta(days=DAYS - 1)
+        since = datetime.combine(first_day, datetime.min.time(), zone)
+        async with storage.transaction():
+            hours = await storage.insights.votes_by_hour(community_id, since)
+        async with storage.transaction():
+            rounds = await storage.insights.rounds(community_id, ROUNDS)
+        async with storage.transaction():
+            per_rule = await storage.insights.points_by_rule(community_id)
+        async with storage.transaction():
+            top = await storage.ledger.top(community_id, None, CONTRIBUTORS)
+            names = await storage.members.names(community_id, [m for m, _ in top])
         return Insights(
             community_id=community_id,
             timezone=settings.timezone,
@@ -203,12 +210,13 @@ class InsightsService:
         )
 
     async def _prompts(self, community_id: str, now: datetime) -> tuple[PromptFigures, ...]:
-        found = []
-        for prompt in await self.storage.prompts.recent(community_id, PROMPTS):
-            responses, per_value = await self.storage.insights.answer_counts(
-                community_id, prompt.id, values=prompt.kind != "text"
-            )
-            found.append(prompt_figures(prompt, responses, per_value, now))
+        async with self.storage.transaction():
+            found = []
+            for prompt in await self.storage.prompts.recent(community_id, PROMPTS):
+                responses, per_value = await self.storage.insights.answer_counts(
+                    community_id, prompt.id, values=prompt.kind != "text"
+                )
+                found.append(prompt_figures(prompt, responses, per_value, now))
         return tuple(found)
 
 

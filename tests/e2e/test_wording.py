@@ -199,3 +199,14 @@ async def test_a_topic_typed_alone_shows_its_verbs(harness: Harness) -> None:
     assert "/idea submit" in member and "/idea merge" not in member
     only_mods = (await h.text(h.member("ann"), "/prompt")).text
     assert "Only moderators use /prompt." in only_mods
+
+
+async def test_switches_read_on_and_off_as_they_are_set(harness: Harness) -> None:
+    h = harness
+    on = await h.cmd(h.moderator(), "cocreate config set", key="public_board", value="on")
+    assert on.text == "public_board is now on."
+    shown = await h.cmd(h.moderator(), "cocreate config show")
+    assert shown.table is not None
+    values = {row[0]: row[1] for row in shown.table.rows}
+    assert values["public_board"] == "on"
+    assert values["allow_self_votes"] == "off"

@@ -103,12 +103,13 @@ def test_participation_shows_each_count_with_its_name() -> None:
     markup = charts.grouped_figure(
         "Participation per round",
         ("Winter, round 1", "<b>Summer</b>, round 2"),
-        (("ideas", (2, 5)), ("voters", (4, 9)), ("votes", (4, 20))),
+        (("idea", (1, 5)), ("voter", (4, 9)), ("vote", (4, 20))),
         "rounds",
     )
     page = parse(markup)
     shown = texts(page.find(f"{SVG}svg"))
-    assert {"2 ideas", "4 voters", "20 votes", "<b>Summer</b>, round 2"} <= set(shown)
+    assert {"1 idea", "4 voters", "20 votes", "<b>Summer</b>, round 2"} <= set(shown)
+    assert {"Ideas", "Voters", "Votes"} <= set(shown), "the legend names each colour"
     rows = [[c.text for c in row] for row in page.iter("tr")]
     assert rows[0] == [None, "Ideas", "Voters", "Votes"]
     assert rows[2] == ["<b>Summer</b>, round 2", "5", "9", "20"]
