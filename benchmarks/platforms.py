@@ -814,8 +814,9 @@ async def engine_path(tmp: Path, size: Size) -> tuple[float, int]:
 # -- 4. the ceiling ---------------------------------------------------------------------------
 def ceiling_events_per_s(tmp: Path, size: Size) -> tuple[float, str]:
     """Events/s when the rows a vote batch writes go in by plain sqlite3, no engine:
-    ``benchmarks.ceiling``'s measurement (every event an accepted vote, the heaviest kind),
-    at this run's size; a minimal local version if that module is missing."""
+    ``benchmarks.ceiling``'s measurement (the votes benchmark's mix of adds, removes,
+    replays and non-vote emoji, planned by the engine's own VoteBatch) at this run's size; a
+    minimal local version if that module is missing."""
     try:
         from benchmarks.ceiling import measure_ceiling
     except ImportError:
