@@ -8,12 +8,15 @@ which the engine runs as the same commands chat uses. A page or action without a
 Sign-in: a link from ``/cocreate dashboard`` opens a page with one button; the button (a POST)
 uses the link and sets the session cookie, then redirects, so the link is never used by a
 chat app's link preview fetching it, and the address bar ends on the dashboard, not the link.
+The page sets a SameSite=Strict cookie that its form echoes, so a form on another site cannot
+sign a visitor in with someone else's link (login CSRF).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import secrets
 from collections.abc import Callable
@@ -34,6 +37,9 @@ from bot.services.dashboard import (
 )
 
 COOKIE = "cocreate_session"
+#: set by the sign-in page and echoed by its form: a sign-in POST from another site (which would
+#: sign the visitor in as whoever owns the link) carries no such cookie, so it is refused
+SIGN_IN_COOKIE = "cocreate_sign_in"
 FLASH = "cocreate_flash"
 PRIVATE = "no-store"
 #: every dashboard response: nothing cached, no address (with a token) leaked to other sites
@@ -61,6 +67,11 @@ REFUSALS = {
         f"{int(SESSION_LIFETIME.total_seconds() // 3600)} hours, after "
         f"{int(SESSION_IDLE.total_seconds() // 60)} minutes without use, or when you sign out. "
         "For a sign-in link, type /cocreate dashboard in your community's chat.",
+    ),
+    "sign-in": (
+        "Please sign in from the link's own page",
+        "Nothing was changed and your link still works. Open the link from your direct message "
+        "again and press Sign in on that page.",
     ),
     "form": (
         "This form has expired",
@@ -236,6 +247,7 @@ class DashboardPages:
         owner = await self.dashboard.link(request.match_info["token"])
         if owner is None:
             raise self._refused("link")
+        nonce = secrets.token_urlsafe(16)
         response = self.pages.respond(
             request,
             "dashboard_signin.html",
@@ -244,12 +256,30 @@ class DashboardPages:
             nav=None,
             root="",
             owner=owner,
+            nonce=nonce,
             minutes=int(LINK_LIFETIME.total_seconds() // 60),
         )
         response.headers.update(HEADERS)
+        response.set_cookie(
+            SIGN_IN_COOKIE,
+            nonce,
+            path=self._sign_in_path(),
+            max_age=int(LINK_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="Strict",
+            secure=self.secure,
+        )
         return response
 
+    def _sign_in_path(self) -> str:
+        return f"{self.pages.base_path}/dashboard/signin/"
+
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        sent = form.get("nonce")
+        kept = request.cookies.get(SIGN_IN_COOKIE, "")
+        if not (isinstance(sent, str) and kept and hmac.compare_digest(sent, kept)):
+            raise self._refused("sign-in")  # checked before the link is used: it still works
         done = await self.dashboard.sign_in(request.match_info["token"])
         if done is None:
             raise self._refused("link")

@@ -16,6 +16,7 @@ from bot.http import HealthReport, HttpServer
 from bot.links import Links, slug
 from tests.harness import Harness
 
+NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 LINK = re.compile(r"(https?://\S+/dashboard/signin/([A-Za-z0-9_\-]+))")
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
@@ -26,6 +27,7 @@ class Site:
         self.http = http
         self.public = public
         self.client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.nonce = ""
 
     @classmethod
     async def start(cls, path: Path, public: str | None = None) -> Site:
@@ -73,10 +75,24 @@ class Site:
     async def post(self, path: str, **kwargs: Any) -> aiohttp.ClientResponse:
         return await self.client.post(self.url(path), allow_redirects=False, **kwargs)
 
+    async def sign_in_form(self, path: str) -> dict[str, str]:
+        """What the sign-in page's button sends: open the link's page (which sets the sign-in
+        cookie) and read its form; for a link that no longer opens, the last page's form."""
+        page = await self.get(path)
+        if page.status == 200:
+            found = NONCE.search(await page.text())
+            assert found, "the sign-in page has no nonce"
+            self.nonce = found.group(1)
+        return {"nonce": self.nonce}
+
+    async def use_link(self, path: str) -> aiohttp.ClientResponse:
+        """Press the sign-in page's button, as a browser does."""
+        return await self.post(path, data=await self.sign_in_form(path))
+
     async def sign_in(self, name: str = "mod", community: str | None = None) -> str:
         """Sign in with a fresh link; the CSRF token of the overview page."""
         path = await self.request_link(name, community)
-        response = await self.post(path)
+        response = await self.use_link(path)
         assert response.status == 303, await response.text()
         return await self.csrf(community)
 

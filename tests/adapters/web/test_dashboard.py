@@ -53,7 +53,7 @@ async def test_the_link_opens_a_sign_in_page_then_the_dashboard(site: Site) -> N
     # opening the link (as a chat app's link preview does) uses nothing
     assert await site.h.db.scalar("SELECT used_at FROM dashboard_links") is None
 
-    signed = await site.post(path)
+    signed = await site.use_link(path)
     assert signed.status == 303
     assert signed.headers["Location"] == site.root()
     assert signed.headers["Referrer-Policy"] == "no-referrer"
@@ -77,8 +77,8 @@ async def test_a_member_gets_no_link(site: Site) -> None:
 
 async def test_a_link_works_once(site: Site) -> None:
     path = await site.request_link()
-    assert (await site.post(path)).status == 303
-    again = await site.post(path)
+    assert (await site.use_link(path)).status == 303
+    again = await site.use_link(path)
     assert again.status == 403
     assert "does not work" in await again.text()
     assert (await site.get(path)).status == 403
@@ -87,16 +87,18 @@ async def test_a_link_works_once(site: Site) -> None:
 
 async def test_two_racing_sign_ins_open_one_session(site: Site) -> None:
     path = await site.request_link()
-    responses = await asyncio.gather(*(site.post(path) for _ in range(6)))
+    form = await site.sign_in_form(path)
+    responses = await asyncio.gather(*(site.post(path, data=form) for _ in range(6)))
     assert sorted(r.status for r in responses) == [303] + [403] * 5
     assert await sessions(site) == 1
 
 
 async def test_an_expired_link_is_refused(site: Site) -> None:
     path = await site.request_link()
+    form = await site.sign_in_form(path)  # the page opened in time, the button pressed late
     site.h.clock.advance(timedelta(minutes=11))
     assert (await site.get(path)).status == 403
-    refused = await site.post(path)
+    refused = await site.post(path, data=form)
     assert refused.status == 403
     assert "/cocreate dashboard" in await refused.text()
     assert "Set-Cookie" not in refused.headers
@@ -104,7 +106,7 @@ async def test_an_expired_link_is_refused(site: Site) -> None:
 
 
 async def test_a_forged_link_is_refused(site: Site) -> None:
-    await site.request_link()
+    form = await site.sign_in_form(await site.request_link())
 
     @hsettings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
@@ -116,7 +118,7 @@ async def test_a_forged_link_is_refused(site: Site) -> None:
     )
     def check(token: str) -> None:
         response = asyncio.run_coroutine_threadsafe(
-            site.post(f"/dashboard/signin/{token}"), loop
+            site.post(f"/dashboard/signin/{token}", data=form), loop
         ).result()
         assert response.status == 403
 
@@ -127,7 +129,7 @@ async def test_a_forged_link_is_refused(site: Site) -> None:
 
 async def test_a_link_for_one_community_does_not_open_another(site: Site) -> None:
     path = await site.request_link(community="console:other")
-    signed = await site.post(path)
+    signed = await site.use_link(path)
     assert signed.headers["Location"] == site.root("console:other")
     cookie = site.session_cookie()
     assert (await site.get(site.root("console:other"))).status == 200
@@ -142,7 +144,15 @@ async def test_the_cookie_is_secure_behind_https(tmp_path: Path) -> None:
     try:
         path = await site.request_link()
         assert site.h.platform.dms[-1][2].text.count("https://ideas.example.com/dashboard/") == 1
-        signed = await site.post(path)
+        page = await site.get(path)
+        nonce = set_cookie(page, "cocreate_sign_in")["cocreate_sign_in"]
+        assert nonce["secure"]
+        # a Secure cookie travels over https only: sent by hand to this http test server
+        signed = await site.post(
+            path,
+            data={"nonce": nonce.value},
+            headers={"Cookie": f"cocreate_sign_in={nonce.value}"},
+        )
         assert signed.status == 303
         assert set_cookie(signed, "cocreate_session")["cocreate_session"]["secure"]
     finally:
@@ -322,7 +332,7 @@ async def test_the_access_log_does_not_show_the_links_token(
     token = path.rsplit("/", 1)[1]
     with caplog.at_level("INFO", logger="aiohttp.access"):
         assert (await site.get(path)).status == 200
-        assert (await site.post(path)).status == 303
+        assert (await site.use_link(path)).status == 303
         await asyncio.sleep(0)
     logged = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert any("/dashboard/signin/(hidden)" in line for line in logged), logged
@@ -346,3 +356,29 @@ async def test_the_review_queue_approves_and_rejects_on_the_web(site: Site) -> N
     assert (await site.post(site.root() + "ideas/reject", data=reject)).status == 303
     statuses = [await h.storage.ideas.get(h.community, i) for i in (good, bad)]
     assert [i.status.value for i in statuses if i] == ["new", "rejected"]
+
+
+async def test_a_sign_in_posted_from_another_site_is_refused_and_the_link_still_works(
+    site: Site,
+) -> None:
+    """Login CSRF: a page elsewhere that posts someone's link makes the visitor's browser send
+    no sign-in cookie (SameSite=Strict), whatever the form says."""
+    path = await site.request_link()
+    for form in ({}, {"nonce": "guessed"}):
+        refused = await site.post(path, data=form)
+        assert refused.status == 403
+        assert "Open the link from your direct message again" in await refused.text()
+    # the page's cookie with another form value is refused too
+    await site.sign_in_form(path)
+    assert (await site.post(path, data={"nonce": site.nonce + "x"})).status == 403
+    assert await sessions(site) == 0
+    assert (await site.use_link(path)).status == 303
+    assert await sessions(site) == 1
+
+
+async def test_the_sign_in_cookie_is_strict_and_scoped_to_sign_in_pages(site: Site) -> None:
+    page = await site.get(await site.request_link())
+    cookie = page.cookies["cocreate_sign_in"]
+    assert cookie["samesite"] == "Strict"
+    assert cookie["httponly"]
+    assert cookie["path"] == "/dashboard/signin/"
