@@ -20,18 +20,32 @@ CardKey = tuple[str, int]  # (community id, idea id)
 CardLoader = Callable[[list[CardKey]], Awaitable[dict[CardKey, tuple[str, str, IdeaCard]]]]
 
 
+#: live edits sent per interval at most, the cards waiting longest first: under a storm on many
+#: cards each is refreshed in turn instead of hundreds of edits a second that the platform would
+#: only answer with 429s (Discord allows about five message edits per five seconds a channel)
+PER_INTERVAL = 25
+
+
 class CardRefresher:
-    """Edits idea cards after votes change, at most once per ``interval`` per card.
+    """Edits idea cards after votes change, at most once per ``interval`` per card, and at most
+    ``per_interval`` cards per interval (the ones waiting longest first).
 
     Each edit shows the tally as it is when sent, so the last one is exact. Rate limits are the
     platform client's business (discord.py and slack_sdk wait out a 429 and retry); an edit that
     still fails is logged, and the next vote on the card requests a fresh one.
     """
 
-    def __init__(self, platform: Platform, load: CardLoader, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        load: CardLoader,
+        interval: float = 1.0,
+        per_interval: int = PER_INTERVAL,
+    ) -> None:
         self.platform = platform
         self._load = load
         self.interval = interval
+        self.per_interval = per_interval
         self._dirty: dict[tuple[str, int], None] = {}
         self._task: asyncio.Task[None] | None = None
         # held while a batch is sent: flush() waits for a running batch instead of cancelling
@@ -56,15 +70,16 @@ class CardRefresher:
         while self._dirty:
             await asyncio.sleep(self.interval)
             async with self._sending:
-                await self._flush_once()
+                await self._flush_once(self.per_interval)
 
     def _requeue(self, keys: list[tuple[str, int]]) -> None:
         """Put unsent cards back, ahead of the ones requested since."""
         self._dirty = {**dict.fromkeys(keys), **self._dirty}
 
-    async def _flush_once(self) -> None:
-        batch = list(self._dirty)
-        self._dirty.clear()
+    async def _flush_once(self, limit: int | None = None) -> None:
+        batch = list(self._dirty)[:limit]
+        for key in batch:
+            del self._dirty[key]
         index = 0
         try:
             try:

@@ -137,3 +137,40 @@ async def test_a_flush_during_a_running_batch_waits_for_it_and_loses_no_edit() -
 
 def _card(idea_id: int, tally: int) -> IdeaCard:
     return IdeaCard(idea_id, f"Idea {idea_id}", "", "a", "A", "new", None, str(tally), ("👍",))
+
+
+async def test_a_storm_on_many_cards_refreshes_them_in_turn() -> None:
+    """Hundreds of cards voted on at once: each interval edits at most ``per_interval`` of them,
+    the ones waiting longest first, until every card shows its last tally; a card voted on
+    again while it waits keeps its place."""
+    tallies = dict.fromkeys(range(1, 101), 1)
+    rounds: list[list[int]] = [[]]
+    platform = MemoryPlatform()
+
+    async def load(keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, str, IdeaCard]]:
+        rounds.append([])  # one load per interval
+        return {(c, i): ("c", f"m{i}", _card(i, tallies[i])) for c, i in keys}
+
+    async def update(community_id: str, channel_id: str, message_id: str, card: IdeaCard) -> None:
+        rounds[-1].append(card.idea_id)
+        shown[card.idea_id] = int(card.tally)
+
+    shown: dict[int, int] = {}
+    platform.update_card = update  # type: ignore[method-assign]
+    refresher = CardRefresher(platform, load, interval=0.001, per_interval=30)
+    for idea_id in tallies:
+        refresher.request("x", idea_id)
+    tallies[100] = 2
+    refresher.request("x", 100)  # already waiting: keeps its place at the back
+    await _settled(refresher)
+    sent = [r for r in rounds if r]
+    assert [len(r) for r in sent] == [30, 30, 30, 10]
+    assert [i for r in sent for i in r] == list(range(1, 101))  # longest waiting first
+    assert shown == tallies
+    # a flush (the console after each line, shutdown) still sends everything at once
+    for idea_id in range(1, 61):
+        tallies[idea_id] = 3
+        refresher.request("x", idea_id)
+    await refresher.flush()
+    assert refresher.pending == 0 and shown == tallies
+    await refresher.close()
