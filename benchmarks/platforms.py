@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -236,13 +238,42 @@ def latencies(
     return [durable.at[ids[i]] - sent[i] for i, step in enumerate(steps) if step.replay_of is None]
 
 
-# -- 1. Discord -------------------------------------------------------------------------------
-async def discord_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
+@contextlib.asynccontextmanager
+async def running_bot(settings: Any, path: Path) -> AsyncIterator[tuple[Any, Any, Any, list[Any]]]:
+    """The bot as ``cocreate run`` builds it for ``settings`` (its adapters, the HTTP server on
+    a port of its own) on a new database at ``path``, as (app, http, storage, adapters);
+    stopped on the way out."""
     from bot.app import build_app
     from bot.cli import platform_adapters
-    from bot.events import Actor  # noqa: F401  (the engine's events, for the reader)
     from bot.http import HealthReport, HttpServer
     from bot.platforms import PlatformRouter
+
+    storage = await new_storage(path)
+    router = PlatformRouter()
+    app = build_app(storage, router)
+
+    async def health() -> HealthReport:
+        return HealthReport({"storage": True})
+
+    http = HttpServer("127.0.0.1", 0, health, app.metrics)
+    adapters = platform_adapters(settings, app.registry, http, storage)
+    for adapter in adapters:
+        router.register(adapter.name, adapter.platform)
+    try:
+        await http.start()
+        for adapter in adapters:
+            await adapter.start(app.engine.handle)
+        yield app, http, storage, adapters
+    finally:
+        await app.close()
+        for adapter in adapters:
+            await adapter.stop()
+        await http.stop()
+        await storage.close()
+
+
+# -- 1. Discord -------------------------------------------------------------------------------
+async def discord_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
     from config.settings import Settings
 
     fake = await driver.call("/discord/start")
@@ -255,67 +286,49 @@ async def discord_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
         http_host="127.0.0.1",
         http_port=0,
     )
-    storage = await new_storage(tmp / "discord.sqlite3")
-    router = PlatformRouter()
-    app = build_app(storage, router)
-
-    async def health() -> HealthReport:
-        return HealthReport({"storage": True})
-
-    http = HttpServer("127.0.0.1", 0, health, app.metrics)
-    adapters = platform_adapters(settings, app.registry, http, storage)
-    for adapter in adapters:
-        router.register(adapter.name, adapter.platform)
-    await http.start()
-    for adapter in adapters:
-        await adapter.start(app.engine.handle)
     try:
-        cards = await seed_ideas(app, community, fake["channel_id"], size)
-        seeded = (await driver.call("/discord/stats", since=0))["requests"]
-        durable = Durable(app.engine.voting)
+        async with running_bot(settings, tmp / "discord.sqlite3") as (app, _, storage, _adapters):
+            cards = await seed_ideas(app, community, fake["channel_id"], size)
+            seeded = (await driver.call("/discord/stats", since=0))["requests"]
+            durable = Durable(app.engine.voting)
 
-        async def run(seed: int, count: int, rate: float) -> tuple[list[Step], list[str], Any]:
-            steps = make_stream(count, size.members, size.ideas, seed)
-            sending = asyncio.create_task(
-                driver.call(
-                    "/discord/send",
-                    messages=cards,
-                    count=count,
-                    members=size.members,
-                    seed=seed,
-                    rate=rate,
+            async def run(seed: int, count: int, rate: float) -> tuple[list[Step], list[str], Any]:
+                steps = make_stream(count, size.members, size.ideas, seed)
+                sending = asyncio.create_task(
+                    driver.call(
+                        "/discord/send",
+                        messages=cards,
+                        count=count,
+                        members=size.members,
+                        seed=seed,
+                        rate=rate,
+                    )
                 )
-            )
-            # the ids are known once the driver answers; until then the batches run anyway
-            sent = await sending
-            ids = [f"discord:gw:{sent['session']}:{seq}" for seq in sent["seqs"]]
-            durable.expect(set(ids))
-            sent["last"] = await durable.all_durable("discord")
-            return steps, ids, sent
+                # the ids are known once the driver answers; until then the batches run anyway
+                sent = await sending
+                ids = [f"discord:gw:{sent['session']}:{seq}" for seq in sent["seqs"]]
+                durable.expect(set(ids))
+                sent["last"] = await durable.all_durable("discord")
+                return steps, ids, sent
 
-        batches = durable.batches
-        steps, _ids, sent = await run(1, size.events, 0)
-        rate = size.events / (sent["last"] - sent["sent"][0])
-        batches = durable.batches - batches
-        await quiet(app)
-        paced_count = max(50, int(rate / 2 * size.paced_seconds))
-        paced_steps, ids, paced_sent = await run(2, paced_count, rate / 2)
-        lat = latencies(paced_sent["sent"], ids, paced_steps, durable)
-        await asyncio.sleep(0.2)  # replays still queued reach the engine (and change nothing)
-        await check(
-            storage,
-            "discord",
-            steps + paced_steps,
-            cards,
-            lambda member_id: int(member_id) - VOTER_BASE,
-        )
-        rest = await driver.call("/discord/stats", since=seeded)
+            batches = durable.batches
+            steps, _ids, sent = await run(1, size.events, 0)
+            rate = size.events / (sent["last"] - sent["sent"][0])
+            batches = durable.batches - batches
+            await quiet(app)
+            paced_count = max(50, int(rate / 2 * size.paced_seconds))
+            paced_steps, ids, paced_sent = await run(2, paced_count, rate / 2)
+            lat = latencies(paced_sent["sent"], ids, paced_steps, durable)
+            await asyncio.sleep(0.2)  # replays still queued reach the engine (and change nothing)
+            await check(
+                storage,
+                "discord",
+                steps + paced_steps,
+                cards,
+                lambda member_id: int(member_id) - VOTER_BASE,
+            )
+            rest = await driver.call("/discord/stats", since=seeded)
     finally:
-        await app.close()
-        for adapter in adapters:
-            await adapter.stop()
-        await http.stop()
-        await storage.close()
         await driver.call("/stop")
     p50, p99 = percentile(lat, 50) * 1000, percentile(lat, 99) * 1000
     return Path_(rate, p50, p99, batches, rate / 2, rest)
@@ -323,10 +336,6 @@ async def discord_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
 
 # -- 2. Slack ---------------------------------------------------------------------------------
 async def slack_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
-    from bot.app import build_app
-    from bot.cli import platform_adapters
-    from bot.http import HealthReport, HttpServer
-    from bot.platforms import PlatformRouter
     from config.settings import Settings
 
     fake = await driver.call("/slack/start", members=size.members)
@@ -338,22 +347,8 @@ async def slack_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
         http_host="127.0.0.1",
         http_port=0,
     )
-    storage = await new_storage(tmp / "slack.sqlite3")
-    router = PlatformRouter()
-    app = build_app(storage, router)
-
-    async def health() -> HealthReport:
-        return HealthReport({"storage": True})
-
-    http = HttpServer("127.0.0.1", 0, health, app.metrics)
-    adapters = platform_adapters(settings, app.registry, http, storage)
-    for adapter in adapters:
-        router.register(adapter.name, adapter.platform)
-    await http.start()
-    for adapter in adapters:
-        await adapter.start(app.engine.handle)
-    url = f"http://127.0.0.1:{http.port}/slack/events"
-    try:
+    async with running_bot(settings, tmp / "slack.sqlite3") as (app, http, storage, adapters):
+        url = f"http://127.0.0.1:{http.port}/slack/events"
         cards = await seed_ideas(app, community, SLACK_CHANNEL, size)
         durable = Durable(app.engine.voting)
 
@@ -396,12 +391,6 @@ async def slack_path(driver: DriverClient, tmp: Path, size: Size) -> Path_:
             cards,
             lambda member_id: int(member_id.removeprefix("U")),
         )
-    finally:
-        await app.close()
-        for adapter in adapters:
-            await adapter.stop()
-        await http.stop()
-        await storage.close()
     return Path_(rate, percentile(lat, 50) * 1000, percentile(lat, 99) * 1000, batches, rate / 2)
 
 
