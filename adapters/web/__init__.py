@@ -14,6 +14,7 @@ from aiohttp import web
 from adapters.web.board import BoardPages
 from adapters.web.dashboard import DashboardPages
 from adapters.web.render import Pages
+from adapters.web.sign_in import SignInPages
 from adapters.web.static import static_routes
 from bot.links import Links
 from bot.ports.board import Board
@@ -27,8 +28,9 @@ def web_routes(
     pages = Pages(base_path=urlsplit(links.base).path)
     routes = [*static_routes(), *BoardPages(board, links, pages).routes()]
     if dashboard is not None:
+        routes += SignInPages(dashboard, links, pages).routes()
         routes += DashboardPages(dashboard, links, pages).routes()
     return routes
 
 
-__all__ = ["BoardPages", "DashboardPages", "Pages", "web_routes"]
+__all__ = ["BoardPages", "DashboardPages", "Pages", "SignInPages", "web_routes"]

@@ -1,22 +1,17 @@
-"""The moderators' dashboard pages: sign-in from a chat link, the overview, ideas, the redemption
-queue and open prompts, each action a form.
+"""The moderators' dashboard pages: the overview, ideas, the redemption queue, open prompts and
+insights, each action a form.
 
 Everything here goes through ``bot.services.dashboard.Dashboard``: sessions, reads, and actions,
 which the engine runs as the same commands chat uses. A page or action without a valid session
 (or a form without the session's CSRF token) gets a plain 403 page and changes nothing.
 
-Sign-in: a link from ``/cocreate dashboard`` opens a page with one button; the button (a POST)
-uses the link and sets the session cookie, then redirects, so the link is never used by a
-chat app's link preview fetching it, and the address bar ends on the dashboard, not the link.
-The page sets a SameSite=Strict cookie that its form echoes, so a form on another site cannot
-sign a visitor in with someone else's link (login CSRF).
+Signing in is ``adapters/web/sign_in.py``; what both share is ``dashboard_base.py``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import secrets
 from collections.abc import Callable
@@ -24,92 +19,28 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.web.dashboard_base import (
+    COOKIE,
+    FLASH,
+    HEADERS,
+    NAV,
+    PRIVATE,
+    CommunityView,
+    DashboardBase,
+    form_int,
+    form_text,
+)
 from adapters.web.insights import sections
-from adapters.web.render import Pages
-from bot.links import Links, community_of, slug
+from bot.links import community_of, slug
 from bot.models import SETTABLE_STATUSES, IdeaStatus
-from bot.services.dashboard import (
-    LINK_LIFETIME,
-    SESSION_IDLE,
-    SESSION_LIFETIME,
-    Dashboard,
-    Moderator,
-)
+from bot.services.dashboard import SESSION_IDLE, Moderator
 
-COOKIE = "cocreate_session"
-#: set by the sign-in page and echoed by its form: a sign-in POST from another site (which would
-#: sign the visitor in as whoever owns the link) carries no such cookie, so it is refused
-SIGN_IN_COOKIE = "cocreate_sign_in"
-FLASH = "cocreate_flash"
-PRIVATE = "no-store"
-#: every dashboard response: nothing cached, no address (with a token) leaked to other sites
-HEADERS = {"Cache-Control": PRIVATE, "Referrer-Policy": "no-referrer"}
-
-#: the dashboard's sections: (key, path under the dashboard, label)
-NAV = (
-    ("overview", "", "Overview"),
-    ("ideas", "ideas", "Ideas"),
-    ("rewards", "rewards", "Rewards"),
-    ("prompts", "prompts", "Prompts"),
-    ("insights", "insights", "Insights"),
-)
-#: why a page or action was refused: (heading, explanation)
-REFUSALS = {
-    "link": (
-        "This sign-in link does not work",
-        f"A sign-in link works once, for {int(LINK_LIFETIME.total_seconds() // 60)} minutes, "
-        "and only for the community it was sent for. For a new one, type "
-        "/cocreate dashboard in your community's chat.",
-    ),
-    "session": (
-        "Please sign in",
-        f"Your session has ended or this is not your community's dashboard. Sessions end after "
-        f"{int(SESSION_LIFETIME.total_seconds() // 3600)} hours, after "
-        f"{int(SESSION_IDLE.total_seconds() // 60)} minutes without use, or when you sign out. "
-        "For a sign-in link, type /cocreate dashboard in your community's chat.",
-    ),
-    "sign-in": (
-        "Please sign in from the link's own page",
-        "Nothing was changed and your link still works. Open the link from your direct message "
-        "again and press Sign in on that page.",
-    ),
-    "form": (
-        "This form has expired",
-        "Nothing was changed. Go back to the dashboard, reload the page and try again.",
-    ),
-}
+__all__ = ["COOKIE", "DashboardPages"]
 
 
-def _int(value: str | None) -> int | None:
-    if value is None or not value.strip().isdecimal() or len(value.strip()) > 12:
-        return None
-    return int(value.strip())
-
-
-def _text(form: Any, name: str, limit: int = 1000) -> str:
-    value = form.get(name)
-    return value[:limit] if isinstance(value, str) else ""
-
-
-class _Community:
-    """What the shared layout shows of the community (its name and initial)."""
-
-    def __init__(self, name: str, slug_: str) -> None:
-        self.name = name
-        self.slug = slug_
-
-
-class DashboardPages:
-    def __init__(self, dashboard: Dashboard, links: Links, pages: Pages) -> None:
-        self.dashboard = dashboard
-        self.links = links
-        self.pages = pages
-        self.secure = links.base.startswith("https://")
-
+class DashboardPages(DashboardBase):
     def routes(self) -> list[web.RouteDef]:
         return [
-            web.get("/dashboard/signin/{token}", self.sign_in_page),
-            web.post("/dashboard/signin/{token}", self.sign_in),
             web.get("/dashboard/{c}", self.add_slash),
             web.get("/dashboard/{c}/", self.overview),
             web.get("/dashboard/{c}/ideas", self.ideas),
@@ -126,25 +57,6 @@ class DashboardPages:
             web.post("/dashboard/{c}/export", self.export),
             web.post("/dashboard/{c}/signout", self.sign_out),
         ]
-
-    # -- helpers ---------------------------------------------------------------------------
-    def _root(self, slug_: str) -> str:
-        return f"{self.pages.base_path}/dashboard/{slug_}/"
-
-    def _cookie_path(self, slug_: str) -> str:
-        return f"{self.pages.base_path}/dashboard/{slug_}"
-
-    def _refused(self, reason: str, status: int = 403) -> web.HTTPException:
-        heading, explanation = REFUSALS[reason]
-        body = self.pages.html(
-            "dashboard_refused.html",
-            community=None,
-            nav=None,
-            root="",
-            heading=heading,
-            explanation=explanation,
-        )
-        return web.HTTPForbidden(text=body.decode(), content_type="text/html", headers=HEADERS)
 
     async def _moderator(self, request: web.Request) -> Moderator:
         community_id = community_of(request.match_info["c"])
@@ -178,7 +90,7 @@ class DashboardPages:
             request,
             template,
             cache=PRIVATE,
-            community=_Community(moderator.community_name, slug_),
+            community=CommunityView(moderator.community_name, slug_),
             nav=nav,
             nav_label="Dashboard",
             root=root,
@@ -242,60 +154,6 @@ class DashboardPages:
         text = reply.text if not reply.ignored else "That was already done."
         raise self._back(moderator, where, text or "Done.", reply.ok)
 
-    # -- sign-in -----------------------------------------------------------------------------
-    async def sign_in_page(self, request: web.Request) -> web.StreamResponse:
-        owner = await self.dashboard.link(request.match_info["token"])
-        if owner is None:
-            raise self._refused("link")
-        nonce = secrets.token_urlsafe(16)
-        response = self.pages.respond(
-            request,
-            "dashboard_signin.html",
-            cache=PRIVATE,
-            community=None,
-            nav=None,
-            root="",
-            owner=owner,
-            nonce=nonce,
-            minutes=int(LINK_LIFETIME.total_seconds() // 60),
-        )
-        response.headers.update(HEADERS)
-        response.set_cookie(
-            SIGN_IN_COOKIE,
-            nonce,
-            path=self._sign_in_path(),
-            max_age=int(LINK_LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="Strict",
-            secure=self.secure,
-        )
-        return response
-
-    def _sign_in_path(self) -> str:
-        return f"{self.pages.base_path}/dashboard/signin/"
-
-    async def sign_in(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
-        sent = form.get("nonce")
-        kept = request.cookies.get(SIGN_IN_COOKIE, "")
-        if not (isinstance(sent, str) and kept and hmac.compare_digest(sent, kept)):
-            raise self._refused("sign-in")  # checked before the link is used: it still works
-        done = await self.dashboard.sign_in(request.match_info["token"])
-        if done is None:
-            raise self._refused("link")
-        slug_ = slug(done.community_id)
-        response = web.HTTPSeeOther(self._root(slug_), headers=HEADERS)
-        response.set_cookie(
-            COOKIE,
-            done.cookie,
-            path=self._cookie_path(slug_),
-            max_age=int(SESSION_LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="Lax",
-            secure=self.secure,
-        )
-        raise response
-
     async def sign_out(self, request: web.Request) -> web.StreamResponse:
         moderator, _ = await self._form(request)
         await self.dashboard.sign_out(moderator)
@@ -343,7 +201,7 @@ class DashboardPages:
         raw = request.query.get("status", "")
         if raw in {s.value for s in IdeaStatus}:
             status = IdeaStatus(raw)
-        page = _int(request.query.get("page")) or 1
+        page = form_int(request.query.get("page")) or 1
         result = await self.dashboard.ideas(moderator, status, page)
         root = self._root(slug(moderator.community_id))
 
@@ -380,9 +238,9 @@ class DashboardPages:
             "idea",
             "status",
             lambda f: {
-                "idea": _text(f, "idea", 20),
-                "status": _text(f, "status", 40),
-                "reason": _text(f, "reason"),
+                "idea": form_text(f, "idea", 20),
+                "status": form_text(f, "status", 40),
+                "reason": form_text(f, "reason"),
             },
         )
 
@@ -392,7 +250,10 @@ class DashboardPages:
             "ideas",
             "idea",
             "merge",
-            lambda f: {"duplicate": _text(f, "duplicate", 20), "into": _text(f, "into", 20)},
+            lambda f: {
+                "duplicate": form_text(f, "duplicate", 20),
+                "into": form_text(f, "into", 20),
+            },
         )
 
     async def idea_approve(self, request: web.Request) -> web.StreamResponse:
@@ -401,7 +262,7 @@ class DashboardPages:
             "ideas?status=pending",
             "idea",
             "approve",
-            lambda f: {"idea": _text(f, "idea", 20)},
+            lambda f: {"idea": form_text(f, "idea", 20)},
         )
 
     async def idea_reject(self, request: web.Request) -> web.StreamResponse:
@@ -410,7 +271,7 @@ class DashboardPages:
             "ideas?status=pending",
             "idea",
             "reject",
-            lambda f: {"idea": _text(f, "idea", 20), "reason": _text(f, "reason")},
+            lambda f: {"idea": form_text(f, "idea", 20), "reason": form_text(f, "reason")},
         )
 
     async def reward_approve(self, request: web.Request) -> web.StreamResponse:
@@ -419,7 +280,7 @@ class DashboardPages:
             "rewards",
             "rewards",
             "approve",
-            lambda f: {"redemption": _text(f, "redemption", 20)},
+            lambda f: {"redemption": form_text(f, "redemption", 20)},
         )
 
     async def reward_reject(self, request: web.Request) -> web.StreamResponse:
@@ -428,12 +289,15 @@ class DashboardPages:
             "rewards",
             "rewards",
             "reject",
-            lambda f: {"redemption": _text(f, "redemption", 20), "reason": _text(f, "reason")},
+            lambda f: {
+                "redemption": form_text(f, "redemption", 20),
+                "reason": form_text(f, "reason"),
+            },
         )
 
     async def prompt_close(self, request: web.Request) -> web.StreamResponse:
         return await self._act(
-            request, "prompts", "prompt", "close", lambda f: {"prompt": _text(f, "prompt", 20)}
+            request, "prompts", "prompt", "close", lambda f: {"prompt": form_text(f, "prompt", 20)}
         )
 
     async def export(self, request: web.Request) -> web.StreamResponse:
